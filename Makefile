@@ -1,0 +1,19 @@
+.PHONY: up test install lint bench-consume schemas
+
+up:  ## install and start broker, database, services and the demo producer
+	scripts/up.sh
+
+test:  ## install and run linters, type checks and the full test suite
+	scripts/test.sh
+
+install:
+	scripts/install.sh
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+
+schemas:
+	.venv/bin/kulkuri schemas write
+
+bench-consume:
+	.venv/bin/python bench/consume.py

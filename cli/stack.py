@@ -1,0 +1,97 @@
+"""Hosting: one or more service runtimes plus one HTTP server, in one event loop.
+
+Containers run one service per process (``kulkuri holds run``); the local stack
+(``kulkuri up``) runs them all together, sharing one metrics registry and one HTTP port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import AsyncExitStack, contextmanager
+
+import uvicorn
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from kulkuri.shared.observability.http import add_ops_routes
+from kulkuri.shared.runtime import ServiceRuntime
+from kulkuri.shared.settings import HttpSettings
+
+log = logging.getLogger(__name__)
+
+
+def ops_app(registry: CollectorRegistry, runtimes: Sequence[ServiceRuntime]) -> FastAPI:
+    app = FastAPI(title="kulkuri", version="0.1.0")
+    checks = {name: check for rt in runtimes for name, check in rt.readiness_checks().items()}
+    return add_ops_routes(app, registry, checks)
+
+
+async def serve(
+    runtimes: Sequence[ServiceRuntime],
+    registry: CollectorRegistry,
+    http: HttpSettings,
+    *,
+    jobs: Sequence[Callable[[], Awaitable[None]]] = (),
+    until: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Start the runtimes and serve HTTP; then run ``jobs`` beside them. Stop everything in
+    order on SIGINT/SIGTERM, on any failure, or when ``until`` completes."""
+    async with AsyncExitStack() as stack:
+        for runtime in runtimes:
+            await stack.enter_async_context(runtime)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                ops_app(registry, runtimes),
+                host=http.host,
+                port=http.port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+            )
+        )
+        # Signals stop us in order; uvicorn must not install its own handlers.
+        server.capture_signals = _no_signal_capture  # type: ignore[method-assign]
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        tasks = [asyncio.create_task(rt.run(), name=f"service:{rt.spec.name}") for rt in runtimes]
+        tasks.append(asyncio.create_task(server.serve(), name="http"))
+        background = [asyncio.create_task(_completed(job)) for job in jobs]
+        stoppers = [asyncio.create_task(_completed(stop.wait), name="signal")]
+        if until is not None:
+            stoppers.append(asyncio.create_task(_completed(until), name="until"))
+        try:
+            pending: set[asyncio.Task[None]] = {*tasks, *background, *stoppers}
+            while True:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    error = task.exception()
+                    if error is not None:
+                        raise error
+                # A background job that finished is fine; anything else ends the run.
+                if not done <= set(background):
+                    break
+        finally:
+            log.info("stopping")
+            for runtime in runtimes:
+                runtime.request_stop()
+            server.should_exit = True
+            everything = [*tasks, *background, *stoppers]
+            for task in everything:
+                task.cancel()
+            await asyncio.gather(*everything, return_exceptions=True)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+
+async def _completed(job: Callable[[], Awaitable[object]]) -> None:
+    await job()
+
+
+@contextmanager
+def _no_signal_capture() -> Iterator[None]:
+    yield

@@ -1,0 +1,34 @@
+"""The holds service's configuration: the shared adapters' settings plus its own."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kulkuri.shared.settings import (
+    DatabaseSettings,
+    HttpSettings,
+    KafkaSettings,
+    LogSettings,
+    OutboxSettings,
+)
+
+
+class HoldsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOLDS_", extra="ignore")
+
+    consortium: str = Field(default="Lastu", description="Member libraries come from this one.")
+    consumer_group: str = "kulkuri-holds"
+
+
+class HoldsConfig(BaseSettings):
+    """Everything the holds service reads from the environment, built once in ``main``."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    holds: HoldsSettings = Field(default_factory=HoldsSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)

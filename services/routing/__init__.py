@@ -1,0 +1,1 @@
+"""The routing service: the day's van routes with OR-Tools (to come)."""

@@ -1,0 +1,1 @@
+"""The transport service: transfers, crates, pick and packing lists (to come)."""

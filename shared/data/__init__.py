@@ -1,0 +1,1 @@
+"""Real library network data (see README.md beside this file for provenance)."""

@@ -1,0 +1,140 @@
+"""The outbox relay: publishes committed outbox rows in order, then marks them sent.
+
+One relay per service schema is active at a time (a PostgreSQL advisory lock elects it), so
+rows leave in commit order however many replicas run. It wakes on NOTIFY from the writing
+transaction and polls as a fallback. A crash after publishing but before marking republishes
+those rows on restart: at-least-once on the wire, deduplicated downstream by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from kulkuri.shared.db.outbox import OutboxStore, StoredOutboxMessage
+from kulkuri.shared.messaging.retry import is_transient
+from kulkuri.shared.observability.metrics import MessagingMetrics
+from kulkuri.shared.settings import OutboxSettings
+
+log = logging.getLogger(__name__)
+
+_PURGE_EVERY_S = 300.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        pool: asyncpg.Pool,
+        store: OutboxStore,
+        producer: AIOKafkaProducer,
+        settings: OutboxSettings,
+        metrics: MessagingMetrics,
+        after_publish: Callable[[Sequence[StoredOutboxMessage]], Awaitable[None]] | None = None,
+    ) -> None:
+        """``after_publish`` runs between publishing and marking sent (a test crash point)."""
+        self.service = service
+        self._pool = pool
+        self._store = store
+        self._producer = producer
+        self._settings = settings
+        self._metrics = metrics
+        self._after_publish = after_publish
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._last_purge = 0.0
+        self.is_leader = False
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Relay until stopped, riding out database and broker outages with backoff."""
+        delay = self._settings.poll_interval_s
+        while not self._stopping.is_set():
+            try:
+                await self._run_as_leader()
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("outbox relay interrupted, retrying in %.1fs: %r", delay, exc)
+                await self._wait(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def _run_as_leader(self) -> None:
+        async with self._pool.acquire() as conn:
+            await self._become_leader(conn)
+            if self._stopping.is_set():
+                return
+            await conn.add_listener(self._store.notify_channel, self._on_notify)
+            try:
+                while not self._stopping.is_set():
+                    published = await self.publish_once(conn)
+                    if published < self._settings.batch_size:
+                        await self._idle(conn)
+            finally:
+                self.is_leader = False
+                if not conn.is_closed():
+                    await conn.remove_listener(self._store.notify_channel, self._on_notify)
+                    await conn.execute("SELECT pg_advisory_unlock_all()")
+
+    async def publish_once(self, conn: asyncpg.Connection) -> int:
+        """Publish up to one batch of pending rows; returns how many were published."""
+        pending = await self._store.pending(conn, self._settings.batch_size)
+        if pending:
+            futures = [
+                await self._producer.send(
+                    row.message.topic,
+                    value=row.message.value,
+                    key=row.message.key,
+                    headers=list(row.message.headers),
+                )
+                for row in pending
+            ]
+            # Wait for every broker ack (acks=all) before marking anything sent.
+            await asyncio.gather(*futures)
+            if self._after_publish is not None:
+                await self._after_publish(pending)
+            await self._store.mark_published(conn, [row.seq for row in pending])
+            for row in pending:
+                self._metrics.outbox_published.labels(self.service, row.message.topic).inc()
+        await self._update_backlog(conn)
+        return len(pending)
+
+    async def _become_leader(self, conn: asyncpg.Connection) -> None:
+        key = f"kulkuri.outbox.{self._store.schema}"
+        while not self._stopping.is_set():
+            if await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
+                self.is_leader = True
+                log.info("outbox relay is active", extra={"schema": self._store.schema})
+                return
+            await self._wait(self._settings.poll_interval_s)
+
+    async def _idle(self, conn: asyncpg.Connection) -> None:
+        now = time.monotonic()
+        if now - self._last_purge > _PURGE_EVERY_S:
+            self._last_purge = now
+            await self._store.purge_published_before(conn, self._settings.retention_hours)
+        await self._wait(self._settings.poll_interval_s)
+
+    async def _wait(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        self._wake.clear()
+
+    async def _update_backlog(self, conn: asyncpg.Connection) -> None:
+        backlog = await self._store.backlog(conn)
+        self._metrics.outbox_backlog.labels(self.service).set(backlog.count)
+        self._metrics.outbox_oldest_age.labels(self.service).set(backlog.oldest_age_s)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()

@@ -1,0 +1,44 @@
+"""Topic names and the creation of the topics kulkuri owns."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+log = logging.getLogger(__name__)
+
+CIRCULATION = "kulkuri.circulation.v1"
+"""Inbound events from the circulation systems, keyed by bib_id."""
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    *,
+    partitions: int,
+    replication_factor: int = 1,
+) -> None:
+    """Create missing topics; existing ones are left as they are (partitions never shrink)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in dict.fromkeys(topics) if t not in existing]
+        if not missing:
+            return
+        # Another service instance may have created it first: that is fine.
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics(
+                [NewTopic(t, partitions, replication_factor) for t in missing]
+            )
+        log.info("created topics", extra={"topics": missing, "partitions": partitions})
+    finally:
+        await admin.close()

@@ -1,0 +1,198 @@
+"""Runs one service: migrations, topics, consumers, outbox relay, readiness checks.
+
+Services describe themselves with a :class:`ServiceSpec`; this module wires the shared
+adapters around it. It is the composition the services' bootstraps build on, so every
+service starts, stops and reports readiness the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from kulkuri.shared.db.inbox import Inbox
+from kulkuri.shared.db.migrations import MigrationSet, upgrade
+from kulkuri.shared.db.outbox import OutboxStore, StoredOutboxMessage
+from kulkuri.shared.db.pool import create_pool
+from kulkuri.shared.events.codec import EventCodec
+from kulkuri.shared.messaging.consumer import EventConsumer
+from kulkuri.shared.messaging.processing import EventHandler, InboxBatchProcessor, Record
+from kulkuri.shared.messaging.producer import create_producer
+from kulkuri.shared.messaging.relay import OutboxRelay
+from kulkuri.shared.messaging.topics import dead_letter_topic, ensure_topics
+from kulkuri.shared.observability.http import ReadinessCheck
+from kulkuri.shared.observability.metrics import MessagingMetrics
+from kulkuri.shared.settings import DatabaseSettings, KafkaSettings, OutboxSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One consumer group of a service: what it reads and who handles it."""
+
+    group_id: str
+    topics: Sequence[str]
+    codec: EventCodec[Any]
+    handler: EventHandler[Any]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    migrations: MigrationSet
+    subscriptions: Sequence[Subscription]
+    output_topics: Sequence[str] = ()
+
+    @property
+    def schema(self) -> str:
+        return self.migrations.schema
+
+
+@dataclass
+class FaultHooks:
+    """Crash points for tests; production leaves them empty."""
+
+    after_processed: Callable[[Sequence[Record]], Awaitable[None]] | None = None
+    after_publish: Callable[[Sequence[StoredOutboxMessage]], Awaitable[None]] | None = None
+
+
+@dataclass
+class ServiceRuntime:
+    spec: ServiceSpec
+    database_url: str
+    bootstrap_servers: str
+    metrics: MessagingMetrics
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    outbox_settings: OutboxSettings = field(default_factory=OutboxSettings)
+    hooks: FaultHooks = field(default_factory=FaultHooks)
+
+    pool: asyncpg.Pool | None = field(default=None, init=False)
+    producer: AIOKafkaProducer | None = field(default=None, init=False)
+    consumers: list[EventConsumer] = field(default_factory=list, init=False)
+    relay: OutboxRelay | None = field(default=None, init=False)
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack, init=False)
+
+    async def __aenter__(self) -> ServiceRuntime:
+        try:
+            await self._start()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for consumer in self.consumers:
+            consumer.request_stop()
+        if self.relay is not None:
+            self.relay.request_stop()
+        await self._stack.aclose()
+
+    async def _start(self) -> None:
+        spec = self.spec
+        await upgrade(spec.migrations, self.database_url)
+        await ensure_topics(
+            self.bootstrap_servers,
+            [
+                *self._input_topics(),
+                *map(dead_letter_topic, self._input_topics()),
+                *spec.output_topics,
+            ],
+            partitions=self.kafka.default_partitions,
+            replication_factor=self.kafka.replication_factor,
+        )
+        self.pool = await create_pool(
+            self.database_url,
+            min_size=self.database.pool_min_size,
+            max_size=self.database.pool_max_size,
+        )
+        self._stack.push_async_callback(self.pool.close)
+        self.producer = create_producer(self.kafka, self.bootstrap_servers)
+        await self.producer.start()
+        self._stack.push_async_callback(self.producer.stop)
+        outbox = OutboxStore(spec.schema)
+        inbox = Inbox(spec.schema)
+        self.relay = OutboxRelay(
+            service=spec.name,
+            pool=self.pool,
+            store=outbox,
+            producer=self.producer,
+            settings=self.outbox_settings,
+            metrics=self.metrics,
+            after_publish=self.hooks.after_publish,
+        )
+        for sub in spec.subscriptions:
+            processor = InboxBatchProcessor(
+                service=spec.name,
+                consumer_group=sub.group_id,
+                pool=self.pool,
+                inbox=inbox,
+                outbox=outbox,
+                codec=sub.codec,
+                handler=sub.handler,
+                metrics=self.metrics,
+            )
+            consumer = EventConsumer(
+                service=spec.name,
+                topics=sub.topics,
+                group_id=sub.group_id,
+                bootstrap_servers=self.bootstrap_servers,
+                settings=self.kafka,
+                processor=processor,
+                metrics=self.metrics,
+                after_processed=self.hooks.after_processed,
+            )
+            await consumer.start()
+            self._stack.push_async_callback(consumer.stop)
+            self.consumers.append(consumer)
+
+    def _input_topics(self) -> list[str]:
+        return [topic for sub in self.spec.subscriptions for topic in sub.topics]
+
+    async def run(self) -> None:
+        """Run consumers and relay until one fails (then all stop) or all are asked to stop."""
+        assert self.relay is not None, "use 'async with' first"
+        tasks = [
+            asyncio.create_task(c.run(), name=f"consumer:{c.group_id}") for c in self.consumers
+        ]
+        tasks.append(asyncio.create_task(self.relay.run(), name=f"relay:{self.spec.name}"))
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()  # re-raise the first failure
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def request_stop(self) -> None:
+        for consumer in self.consumers:
+            consumer.request_stop()
+        if self.relay is not None:
+            self.relay.request_stop()
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        async def database() -> None:
+            assert self.pool is not None
+            await self.pool.fetchval("SELECT 1")
+
+        async def broker() -> None:
+            assert self.producer is not None
+            await self.producer.client.fetch_all_metadata()
+
+        return {f"{self.spec.name}:database": database, f"{self.spec.name}:broker": broker}

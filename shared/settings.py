@@ -1,0 +1,69 @@
+"""Settings for the shared adapters, each read from the environment by pydantic-settings.
+
+Each adapter declares its own small class; a service's ``Config`` composes them and is built
+once in the service's entry point (never at import time), so tests pass overrides directly.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseSettings):
+    """Broker connection and consumer tuning. Unset bootstrap servers mean "start Tansu"."""
+
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
+
+    bootstrap_servers: str | None = Field(
+        default=None, description="host:port[,host:port]; unset: the local Tansu broker."
+    )
+    client_id: str = "kulkuri"
+    # getmany() batch size: larger batches amortise the per-batch database transaction.
+    max_batch_records: int = Field(default=500, ge=1, le=100_000)
+    fetch_timeout_ms: int = Field(default=500, ge=1)
+    # Tansu holds a first JoinGroup for half the session timeout: keep it modest.
+    session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    max_poll_interval_ms: int = Field(default=300_000, ge=1_000)
+    default_partitions: int = Field(default=3, ge=1, description="For topics kulkuri creates.")
+    replication_factor: int = Field(default=1, ge=1)
+    retry_attempts: int = Field(default=5, ge=1, description="Per batch, for transient faults.")
+    retry_initial_backoff_s: float = Field(default=0.2, gt=0)
+    retry_max_backoff_s: float = Field(default=10.0, gt=0)
+
+
+class DatabaseSettings(BaseSettings):
+    """PostgreSQL. Unset URL: 127.0.0.1:5432 if a server answers, else an embedded server."""
+
+    model_config = SettingsConfigDict(env_prefix="DATABASE_", extra="ignore")
+
+    url: str | None = Field(default=None, description="postgresql://user@host:port/db")
+    name: str = Field(default="kulkuri", description="Database used when url is unset.")
+    pool_min_size: int = Field(default=1, ge=0)
+    pool_max_size: int = Field(default=5, ge=1)
+
+
+class HttpSettings(BaseSettings):
+    """The service's own HTTP endpoint: /metrics, /healthz, /readyz and its API."""
+
+    model_config = SettingsConfigDict(env_prefix="HTTP_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+
+class LogSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOG_", extra="ignore")
+
+    level: str = "INFO"
+    format: Literal["json", "text"] = "json"
+
+
+class OutboxSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OUTBOX_", extra="ignore")
+
+    batch_size: int = Field(default=500, ge=1)
+    poll_interval_s: float = Field(default=1.0, gt=0, description="Fallback when no NOTIFY.")
+    retention_hours: float = Field(default=72.0, gt=0, description="Keep sent rows this long.")

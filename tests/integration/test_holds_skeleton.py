@@ -1,0 +1,168 @@
+"""The holds service on the real broker and database: state follows the circulation events,
+non-members are dead-lettered, and the operations endpoints tell the truth."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry
+
+from kulkuri.cli.stack import ops_app
+from kulkuri.holds.bootstrap import build_runtime
+from kulkuri.holds.config import HoldsConfig
+from kulkuri.holds.domain.model import Consortium
+from kulkuri.shared.db.pool import create_pool
+from kulkuri.shared.events import (
+    EventCodec,
+    ItemAdded,
+    ItemAddedData,
+    ItemCheckedOut,
+    ItemCheckedOutData,
+)
+from kulkuri.shared.messaging import CIRCULATION, dead_letter_topic
+from kulkuri.shared.observability.metrics import MessagingMetrics
+from kulkuri.shared.runtime import ServiceRuntime
+from kulkuri.shared.settings import KafkaSettings
+from tests.kafka_tools import hold_placed, metric, produce, read_topic
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+LAHTI_MAIN, HOLLOLA = "85753", "85201"
+WHEN = datetime(2026, 8, 3, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def holds(
+    bootstrap_servers: str, database_url: str, unique: str
+) -> AsyncIterator[tuple[ServiceRuntime, CollectorRegistry]]:
+    config = HoldsConfig(
+        kafka=KafkaSettings(session_timeout_ms=6000, fetch_timeout_ms=100),
+    )
+    config.holds.consumer_group = f"holds-{unique}"
+    registry = CollectorRegistry()
+    runtime = build_runtime(
+        config,
+        database_url=database_url,
+        bootstrap_servers=bootstrap_servers,
+        metrics=MessagingMetrics(registry),
+        consortium=Consortium.of("test", [LAHTI_MAIN, HOLLOLA]),
+    )
+    async with runtime:
+        task = asyncio.create_task(runtime.run())
+        yield runtime, registry
+        runtime.request_stop()
+        await task
+
+
+def _added(item: str, bib: str, owner: str) -> ItemAdded:
+    return ItemAdded.create(
+        id=f"add-{item}",
+        source="urn:ils:test",
+        time=WHEN,
+        data=ItemAddedData(
+            item_id=item,
+            bib_id=bib,
+            owning_library=owner,
+            collection="adult-fiction",
+            format="book",
+            added_at=WHEN,
+        ),
+    )
+
+
+async def test_circulation_events_become_items_and_holds_and_non_members_are_refused(
+    holds: tuple[ServiceRuntime, CollectorRegistry],
+    bootstrap_servers: str,
+    database_url: str,
+    unique: str,
+) -> None:
+    _, registry = holds
+    bib = f"bib-{unique}"
+    item = f"item-{unique}"
+    placed = hold_placed(1, bib=bib, pickup=HOLLOLA, prefix=unique)
+    checkout = ItemCheckedOut.create(
+        id=f"out-{unique}",
+        source="urn:ils:test",
+        time=WHEN,
+        data=ItemCheckedOutData(
+            item_id=item,
+            bib_id=bib,
+            library=HOLLOLA,
+            checked_out_at=WHEN,
+            hold_id=placed.data.hold_id,
+        ),
+    )
+    stranger = hold_placed(2, bib=bib, pickup="99999", prefix=unique)
+    events = [_added(item, bib, LAHTI_MAIN), placed, checkout, stranger]
+    await produce(
+        bootstrap_servers, CIRCULATION, [(e.partition_key(), EventCodec.encode(e)) for e in events]
+    )
+    await eventually(
+        lambda: (
+            metric(registry, "kulkuri_events_handled_total")
+            + metric(registry, "kulkuri_events_dead_lettered_total")
+            >= 4
+        ),
+        what="the four events settled",
+    )
+    conn = await asyncpg.connect(database_url)
+    try:
+        item_row = await conn.fetchrow("SELECT * FROM holds.items WHERE item_id = $1", item)
+        hold_row = await conn.fetchrow(
+            "SELECT * FROM holds.holds WHERE hold_id = $1", placed.data.hold_id
+        )
+        strangers = await conn.fetchval(
+            "SELECT count(*) FROM holds.holds WHERE hold_id = $1", stranger.data.hold_id
+        )
+    finally:
+        await conn.close()
+    assert item_row is not None and hold_row is not None
+    assert (item_row["status"], item_row["current_library"]) == ("checked_out", HOLLOLA)
+    assert item_row["owning_library"] == LAHTI_MAIN
+    assert hold_row["status"] == "filled"
+    assert strangers == 0
+    letters = await read_topic(bootstrap_servers, dead_letter_topic(CIRCULATION), at_least=1)
+    mine = [r for r in letters if r.value == EventCodec.encode(stranger)]
+    assert len(mine) == 1
+    assert dict(mine[0].headers)["kulkuri-dlq-reason"] == b"unknown_library"
+
+
+async def test_operations_endpoints_report_health_readiness_and_metrics(
+    holds: tuple[ServiceRuntime, CollectorRegistry], database_url: str
+) -> None:
+    runtime, registry = holds
+    app = ops_app(registry, [runtime])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://holds"
+    ) as client:
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert set(ready.json()["checks"].values()) == {"ok"}
+        exposition = (await client.get("/metrics")).text
+        for name in (
+            "kulkuri_events_consumed_total",
+            "kulkuri_handler_duration_seconds",
+            "kulkuri_outbox_backlog",
+            "kulkuri_consumer_lag",
+            "kulkuri_events_dead_lettered_total",
+        ):
+            assert f"# TYPE {name}" in exposition or f"# HELP {name}" in exposition, name
+
+        # The database goes away (as the readiness check sees it: a pool that cannot serve).
+        working, gone = runtime.pool, await create_pool(database_url)
+        await gone.close()
+        runtime.pool = gone
+        try:
+            not_ready = await client.get("/readyz")
+        finally:
+            runtime.pool = working
+        assert not_ready.status_code == 503
+        assert not_ready.json()["checks"]["holds:database"] != "ok"
+        assert (await client.get("/healthz")).status_code == 200, "alive, just not ready"

@@ -1,0 +1,360 @@
+"""The event contract: codec round trips, decode failure reasons, privacy, published schemas.
+
+Pure and fast: no broker, no database. The drift test compares ``schemas/`` in the repository
+with the pydantic models, so a model change without ``kulkuri schemas write`` fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from kulkuri.shared.errors import InvalidEventError
+from kulkuri.shared.events import (
+    CIRCULATION_EVENTS,
+    CirculationEvent,
+    EventCodec,
+    EventData,
+    HoldCancelled,
+    HoldCancelledData,
+    HoldPlaced,
+    HoldPlacedData,
+    ItemAdded,
+    ItemAddedData,
+    ItemCheckedOut,
+    ItemCheckedOutData,
+    ItemReturned,
+    ItemReturnedData,
+    ItemWithdrawn,
+    ItemWithdrawnData,
+)
+from kulkuri.shared.events.schemas import (
+    JSON_SCHEMA_DIALECT,
+    all_schemas,
+    drifted,
+    render,
+    schema_file_name,
+    write_schemas,
+)
+
+REPO_ROOT = Path(__file__).parents[2]
+SCHEMA_DIR = REPO_ROOT / "schemas"
+EVENTS_DOC = REPO_ROOT / "docs" / "events.md"
+
+HELSINKI = timezone(timedelta(hours=2))
+AT = datetime(2025, 3, 4, 10, 15, tzinfo=HELSINKI)
+SOURCE = "urn:ils:koha:lastu"
+
+SAMPLE_DATA: dict[type[CirculationEvent], EventData] = {
+    HoldPlaced: HoldPlacedData(
+        hold_id="H-000981",
+        bib_id="lastu.412877",
+        pickup_library="85753",
+        placed_at=AT,
+        expires_at=AT + timedelta(days=180),
+    ),
+    HoldCancelled: HoldCancelledData(
+        hold_id="H-000981", bib_id="lastu.412877", cancelled_at=AT, reason="patron"
+    ),
+    ItemCheckedOut: ItemCheckedOutData(
+        item_id="L0012345678",
+        bib_id="lastu.412877",
+        library="85753",
+        checked_out_at=AT,
+        due_at=AT + timedelta(days=28),
+        hold_id="H-000981",
+    ),
+    ItemReturned: ItemReturnedData(
+        item_id="L0012345678", bib_id="lastu.412877", library="85754", returned_at=AT
+    ),
+    ItemAdded: ItemAddedData(
+        item_id="L0012345678",
+        bib_id="lastu.412877",
+        owning_library="85753",
+        collection="adult-fiction",
+        format="book",
+        added_at=AT,
+        shelf_location="84.2 KAL",
+    ),
+    ItemWithdrawn: ItemWithdrawnData(
+        item_id="L0012345678",
+        bib_id="lastu.412877",
+        owning_library="85753",
+        withdrawn_at=AT,
+        reason="worn",
+    ),
+}
+
+PRIVATE_WORDS = ("patron", "borrower", "card", "name", "email", "phone")
+
+
+def _sample(event_class: type[CirculationEvent]) -> CirculationEvent:
+    event = event_class.create(
+        id=f"{event_class.TYPE}-0001", source=SOURCE, time=AT, data=SAMPLE_DATA[event_class]
+    )
+    assert isinstance(event, CirculationEvent)
+    return event
+
+
+def _sample_json(event_class: type[CirculationEvent]) -> dict[str, Any]:
+    """A sample event as the plain JSON object a producer would send, for editing in tests."""
+    value: dict[str, Any] = json.loads(EventCodec.encode(_sample(event_class)))
+    return value
+
+
+def _data_model(event_class: type[CirculationEvent]) -> type[BaseModel]:
+    annotation = event_class.model_fields["data"].annotation
+    assert isinstance(annotation, type) and issubclass(annotation, EventData)
+    return annotation
+
+
+@pytest.fixture(scope="module")
+def codec() -> EventCodec[CirculationEvent]:
+    return EventCodec(CIRCULATION_EVENTS)
+
+
+def _reason(codec: EventCodec[CirculationEvent], raw: bytes | None) -> str:
+    with pytest.raises(InvalidEventError) as caught:
+        codec.decode(raw)
+    return caught.value.reason
+
+
+def test_every_event_class_has_a_sample() -> None:
+    assert set(SAMPLE_DATA) == set(CIRCULATION_EVENTS)
+
+
+@pytest.mark.parametrize("event_class", CIRCULATION_EVENTS, ids=lambda cls: cls.TYPE)
+def test_round_trip(
+    codec: EventCodec[CirculationEvent], event_class: type[CirculationEvent]
+) -> None:
+    event = _sample(event_class)
+    decoded = codec.decode(EventCodec.encode(event))
+    assert type(decoded) is event_class
+    assert decoded == event
+    assert decoded.time.utcoffset() == timedelta(hours=2)
+
+
+@pytest.mark.parametrize("event_class", CIRCULATION_EVENTS, ids=lambda cls: cls.TYPE)
+def test_encoding_is_cloudevents_structured_json(event_class: type[CirculationEvent]) -> None:
+    value = _sample_json(event_class)
+    assert value["specversion"] == "1.0"
+    assert value["type"] == event_class.TYPE
+    assert value["datacontenttype"] == "application/json"
+    assert value["time"] == "2025-03-04T10:15:00+02:00"
+    assert None not in value.values()
+
+
+@pytest.mark.parametrize("event_class", CIRCULATION_EVENTS, ids=lambda cls: cls.TYPE)
+def test_partition_key_is_bib_id(event_class: type[CirculationEvent]) -> None:
+    assert _sample(event_class).partition_key() == b"lastu.412877"
+
+
+def _edit(change: Any) -> bytes:
+    value = _sample_json(HoldPlaced)
+    change(value)
+    return json.dumps(value).encode()
+
+
+def _drop_bib_id(value: dict[str, Any]) -> None:
+    del value["data"]["bib_id"]
+
+
+def _extra_data_field(value: dict[str, Any]) -> None:
+    value["data"]["patron_barcode"] = "2345678"
+
+
+def _naive_time(value: dict[str, Any]) -> None:
+    value["time"] = "2025-03-04T10:15:00"
+
+
+def _naive_placed_at(value: dict[str, Any]) -> None:
+    value["data"]["placed_at"] = "2025-03-04T10:15:00"
+
+
+def _expires_before_placed(value: dict[str, Any]) -> None:
+    value["data"]["expires_at"] = "2025-03-03T10:15:00+02:00"
+
+
+def _expires_at_placed(value: dict[str, Any]) -> None:
+    value["data"]["expires_at"] = value["data"]["placed_at"]
+
+
+def _space_in_id(value: dict[str, Any]) -> None:
+    value["data"]["bib_id"] = "lastu 412877"
+
+
+def _missing_type(value: dict[str, Any]) -> None:
+    del value["type"]
+
+
+def _unknown_type(value: dict[str, Any]) -> None:
+    value["type"] = "kulkuri.circulation.hold-placed.v9"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        pytest.param(b"{not json", "bad_json", id="invalid-json"),
+        pytest.param(b'{"id": "x"', "bad_json", id="truncated-json"),
+        pytest.param(b"", "bad_json", id="empty-bytes"),
+        pytest.param(None, "bad_json", id="tombstone-none"),
+        pytest.param(_edit(_unknown_type), "unknown_type", id="unknown-type"),
+        pytest.param(_edit(_missing_type), "schema_violation", id="missing-type"),
+        pytest.param(_edit(_drop_bib_id), "schema_violation", id="missing-field"),
+        pytest.param(_edit(_extra_data_field), "schema_violation", id="extra-data-field"),
+        pytest.param(_edit(_naive_time), "schema_violation", id="naive-time"),
+        pytest.param(_edit(_naive_placed_at), "schema_violation", id="naive-placed-at"),
+        pytest.param(_edit(_expires_before_placed), "schema_violation", id="expires-before-placed"),
+        pytest.param(_edit(_expires_at_placed), "schema_violation", id="expires-at-placed"),
+        pytest.param(_edit(_space_in_id), "schema_violation", id="space-in-id"),
+    ],
+)
+def test_decode_failure_reason(
+    codec: EventCodec[CirculationEvent], raw: bytes | None, reason: str
+) -> None:
+    assert _reason(codec, raw) == reason
+
+
+def test_unknown_type_detail_names_the_type(codec: EventCodec[CirculationEvent]) -> None:
+    with pytest.raises(InvalidEventError) as caught:
+        codec.decode(_edit(_unknown_type))
+    assert "kulkuri.circulation.hold-placed.v9" in caught.value.detail
+
+
+def test_schema_violation_detail_names_the_field(codec: EventCodec[CirculationEvent]) -> None:
+    with pytest.raises(InvalidEventError) as caught:
+        codec.decode(_edit(_drop_bib_id))
+    assert "data.bib_id" in caught.value.detail
+
+
+def test_extension_attributes_are_kept(codec: EventCodec[CirculationEvent]) -> None:
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    value = _sample_json(ItemReturned)
+    value["traceparent"] = traceparent
+    value["kohainstance"] = "lastu-prod"
+    decoded = codec.decode(json.dumps(value).encode())
+    assert decoded.model_extra == {"traceparent": traceparent, "kohainstance": "lastu-prod"}
+    encoded = json.loads(EventCodec.encode(decoded))
+    assert encoded["traceparent"] == traceparent
+    assert encoded["kohainstance"] == "lastu-prod"
+
+
+def test_create_passes_extensions_through() -> None:
+    event = ItemReturned.create(
+        id="e-1", source=SOURCE, time=AT, data=SAMPLE_DATA[ItemReturned], traceparent="00-x"
+    )
+    assert json.loads(EventCodec.encode(event))["traceparent"] == "00-x"
+
+
+@pytest.mark.parametrize("event_class", CIRCULATION_EVENTS, ids=lambda cls: cls.TYPE)
+def test_no_patron_identifier_fields(event_class: type[CirculationEvent]) -> None:
+    fields = set(_data_model(event_class).model_fields) | set(CirculationEvent.model_fields)
+    offending = sorted(
+        field for field in fields if any(word in field.lower() for word in PRIVATE_WORDS)
+    )
+    assert offending == [], f"{event_class.TYPE} has fields that may identify a patron"
+
+
+def test_no_patron_identifier_properties_in_schemas() -> None:
+    """Catches nested models too: every property name anywhere in the published schemas."""
+
+    def property_names(node: Any) -> set[str]:
+        if isinstance(node, dict):
+            names = set(node.get("properties", {})) if "properties" in node else set()
+            return names.union(*(property_names(child) for child in node.values()))
+        if isinstance(node, list):
+            return set().union(*(property_names(child) for child in node))
+        return set()
+
+    names = property_names(all_schemas())
+    assert "bib_id" in names
+    assert [n for n in names if any(word in n.lower() for word in PRIVATE_WORDS)] == []
+
+
+def test_schemas_cover_every_event_type() -> None:
+    schemas = all_schemas()
+    assert sorted(schemas) == sorted(f"{cls.TYPE}.json" for cls in CIRCULATION_EVENTS)
+    for cls in CIRCULATION_EVENTS:
+        schema = schemas[schema_file_name(cls)]
+        assert schema["$schema"] == JSON_SCHEMA_DIALECT
+        assert schema["$id"] == f"urn:kulkuri:schema:{cls.TYPE}"
+        assert schema["title"] == cls.TYPE
+        assert schema["properties"]["type"]["const"] == cls.TYPE
+        assert {"id", "source", "specversion", "type", "time", "data"} <= set(schema["required"])
+
+
+def test_render_is_deterministic() -> None:
+    schema = all_schemas()[schema_file_name(HoldPlaced)]
+    text = render(schema)
+    assert text == render(json.loads(text))
+    assert text.endswith("}\n")
+
+
+def test_published_schemas_match_models() -> None:
+    assert drifted(SCHEMA_DIR) == [], (
+        f"the JSON Schemas in {SCHEMA_DIR} differ from the event models; "
+        "run `kulkuri schemas write` and commit the result"
+    )
+
+
+def test_drift_is_detected(tmp_path: Path) -> None:
+    paths = write_schemas(tmp_path)
+    assert sorted(p.name for p in paths) == sorted(all_schemas())
+    assert drifted(tmp_path) == []
+
+    changed = tmp_path / schema_file_name(HoldPlaced)
+    changed.write_text(changed.read_text().replace("Opaque hold id", "Hold id"))
+    assert drifted(tmp_path) == [changed.name]
+
+    deleted = tmp_path / schema_file_name(ItemWithdrawn)
+    deleted.unlink()
+    assert drifted(tmp_path) == sorted([changed.name, deleted.name])
+
+    write_schemas(tmp_path)
+    assert drifted(tmp_path) == []
+
+
+def test_stale_schema_is_drift_and_is_removed(tmp_path: Path) -> None:
+    write_schemas(tmp_path)
+    stale = tmp_path / "kulkuri.circulation.hold-placed.v0.json"
+    stale.write_text("{}\n")
+    unrelated = tmp_path / "README.md"
+    unrelated.write_text("not a schema\n")
+    assert drifted(tmp_path) == [stale.name]
+
+    write_schemas(tmp_path)
+    assert not stale.exists()
+    assert unrelated.exists()
+    assert drifted(tmp_path) == []
+
+
+def test_missing_directory_is_all_drift(tmp_path: Path) -> None:
+    assert drifted(tmp_path / "nowhere") == sorted(all_schemas())
+
+
+def _doc_examples() -> list[str]:
+    text = EVENTS_DOC.read_text(encoding="utf-8")
+    blocks = re.findall(r"```json\n(.*?)```", text, flags=re.DOTALL)
+    return [block for block in blocks if '"specversion"' in block]
+
+
+def test_docs_have_an_example_for_every_event_type() -> None:
+    types = {json.loads(block)["type"] for block in _doc_examples()}
+    assert types >= {cls.TYPE for cls in CIRCULATION_EVENTS}
+
+
+@pytest.mark.parametrize(
+    "example",
+    _doc_examples() if EVENTS_DOC.exists() else [],
+    ids=lambda block: str(json.loads(block)["type"]),
+)
+def test_docs_examples_decode(codec: EventCodec[CirculationEvent], example: str) -> None:
+    """The examples in docs/events.md are what integrators copy; they must be valid."""
+    event = codec.decode(example.encode())
+    assert event.type == json.loads(example)["type"]
