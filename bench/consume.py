@@ -47,6 +47,7 @@ import argparse
 import asyncio
 import cProfile
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -101,9 +102,40 @@ FETCH_TIMEOUT_MS = 500
 STALL_TIMEOUT_S = 60.0
 # Bounds the group join plus the whole loop; generous, only there so a fault cannot hang.
 RUN_TIMEOUT_S = 900.0
+DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "consume.json"
 FLOOR_EVENT_ID = "orjson.loads(value): source + ' ' + id (the inbox's dedupe key)"
 
 Batches = dict[TopicPartition, list[Record]]
+
+
+class GcTimer:
+    """Wall time spent in the cyclic garbage collector, summed via ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+
+GC_TIMER = GcTimer()
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A point in the run: wall clock, this process's CPU time, time spent in the GC."""
+
+    wall: float
+    cpu: float
+    gc: float
+
+    @classmethod
+    def now(cls) -> Mark:
+        return cls(time.perf_counter(), time.process_time(), GC_TIMER.seconds)
 
 
 @dataclass(frozen=True)
@@ -111,11 +143,25 @@ class RunResult:
     variant: str
     events: int
     batches: int
-    seconds: float
+    first: Mark
+    last: Mark
+
+    @property
+    def seconds(self) -> float:
+        return self.last.wall - self.first.wall
 
     @property
     def events_per_s(self) -> float:
         return self.events / self.seconds
+
+    @property
+    def client_cpu_share(self) -> float:
+        """The benchmark process's CPU time over wall time (1.0 = one core busy)."""
+        return (self.last.cpu - self.first.cpu) / self.seconds
+
+    @property
+    def gc_share(self) -> float:
+        return (self.last.gc - self.first.gc) / self.seconds
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -205,8 +251,8 @@ async def consume_loop(
     batch: int,
     events: int,
     on_batch: Callable[[Batches], Awaitable[None]] | None,
-) -> tuple[int, int, float]:
-    """getmany → ``on_batch`` → commit, until ``events`` records; (records, batches, s)."""
+) -> tuple[int, int, Mark, Mark]:
+    """getmany → ``on_batch`` → commit until ``events`` records: (records, batches, marks)."""
     consumer = AIOKafkaConsumer(
         TOPIC,
         bootstrap_servers=bootstrap,
@@ -220,7 +266,7 @@ async def consume_loop(
     await consumer.start()
     try:
         seen = batches = 0
-        first: float | None = None
+        first: Mark | None = None
         last_records = time.monotonic()
         while seen < events:
             got = await consumer.getmany(timeout_ms=FETCH_TIMEOUT_MS, max_records=batch)
@@ -229,27 +275,27 @@ async def consume_loop(
                     raise RuntimeError(f"{group_id}: stalled after {seen} of {events} records")
                 continue
             if first is None:
-                first = time.perf_counter()
+                first = Mark.now()
             if on_batch is not None:
                 await on_batch(got)
             await consumer.commit({tp: part[-1].offset + 1 for tp, part in got.items()})
             seen += sum(len(part) for part in got.values())
             batches += 1
             last_records = time.monotonic()
+        last = Mark.now()
         assert first is not None
-        elapsed = time.perf_counter() - first
     finally:
         await consumer.stop()
-    return seen, batches, elapsed
+    return seen, batches, first, last
 
 
 async def run_raw(bootstrap: str, *, run: int, batch: int, events: int) -> RunResult:
-    seen, batches, seconds = await consume_loop(
+    seen, batches, first, last = await consume_loop(
         bootstrap, group_id=f"bench-raw-{run}", batch=batch, events=events, on_batch=None
     )
     if seen != events:
         raise AssertionError(f"raw: consumed {seen} records, expected {events}")
-    return RunResult("raw", seen, batches, seconds)
+    return RunResult("raw", seen, batches, first, last)
 
 
 async def run_floor(bootstrap: str, db_url: str, *, run: int, batch: int, events: int) -> RunResult:
@@ -269,7 +315,7 @@ async def run_floor(bootstrap: str, db_url: str, *, run: int, batch: int, events
             await conn.execute(sql, keys)
 
     try:
-        seen, batches, seconds = await consume_loop(
+        seen, batches, first, last = await consume_loop(
             bootstrap,
             group_id=f"bench-floor-{run}",
             batch=batch,
@@ -281,7 +327,7 @@ async def run_floor(bootstrap: str, db_url: str, *, run: int, batch: int, events
     rows = await table_count(db_url, schema, "inbox")
     if seen != events or rows != events:
         raise AssertionError(f"floor: consumed {seen}, inbox rows {rows}, expected {events}")
-    return RunResult("floor", seen, batches, seconds)
+    return RunResult("floor", seen, batches, first, last)
 
 
 # -- (c): the shared consumer ---------------------------------------------------------------
@@ -299,14 +345,14 @@ class CountingProcessor:
         self._target = target
         self._stop: Callable[[], None] | None = None
         self.records = self.batches = self.handled = self.duplicates = self.dead = 0
-        self.first: float | None = None
+        self.first: Mark | None = None
 
     def stop_with(self, stop: Callable[[], None]) -> None:
         self._stop = stop
 
     async def process(self, records: Sequence[Record]) -> BatchResult:
         if self.first is None:
-            self.first = time.perf_counter()
+            self.first = Mark.now()
         result = await self._inner.process(records)
         self.records += len(records)
         self.batches += 1
@@ -358,7 +404,7 @@ async def run_shared(
         await consumer.start()
         try:
             await asyncio.create_task(consumer.run(), name=f"bench-{group_id}")
-            ended = time.perf_counter()
+            last = Mark.now()
         finally:
             await consumer.stop()
     finally:
@@ -377,7 +423,7 @@ async def run_shared(
             f"expected {events} records, handled and inbox rows, nothing else"
         )
     assert c.first is not None
-    return RunResult("shared", c.records, c.batches, ended - c.first)
+    return RunResult("shared", c.records, c.batches, c.first, last)
 
 
 # -- driver ---------------------------------------------------------------------------------
@@ -407,6 +453,7 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     db_name = f"kulkuri_bench_consume_{os.getpid()}"
     broker = LocalBroker()
     await asyncio.to_thread(broker.start)
+    gc.callbacks.append(GC_TIMER)
     try:
         await ensure_database(server_url, db_name)
         db_url = with_database(server_url, db_name)
@@ -430,12 +477,14 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 results[variant].append(result)
                 print(
                     f"  {variant:<6} run {repeat + 1}: {result.events_per_s:>9,.0f} events/s "
-                    f"({result.seconds:.2f}s, {result.batches} batches)",
+                    f"({result.seconds:.2f}s, {result.batches} batches, client CPU "
+                    f"{result.client_cpu_share:.0%}, GC {result.gc_share:.0%})",
                     flush=True,
                 )
         if args.profile_shared is not None:
             await profile_shared(args, bootstrap, db_url, run + 1)
     finally:
+        gc.callbacks.remove(GC_TIMER)
         await asyncio.to_thread(broker.stop)
         await drop_database(server_url, db_name)
     return summarise(args, results, event_bytes, produce_s)
@@ -476,9 +525,17 @@ def summarise(
         "produce_s": round(produce_s, 2),
     }
     for variant in VARIANTS:
+        runs = results[variant]
         summary[f"{variant}_events_per_s"] = round(rate[variant])
-        summary[f"{variant}_runs_events_per_s"] = [round(r.events_per_s) for r in results[variant]]
-        summary[f"{variant}_runs_s"] = [round(r.seconds, 3) for r in results[variant]]
+        summary[f"{variant}_ms_per_batch"] = round(
+            statistics.median(1000 * r.seconds / r.batches for r in runs), 2
+        )
+        summary[f"{variant}_client_cpu_share"] = round(
+            statistics.median(r.client_cpu_share for r in runs), 3
+        )
+        summary[f"{variant}_gc_share"] = round(statistics.median(r.gc_share for r in runs), 3)
+        summary[f"{variant}_runs_events_per_s"] = [round(r.events_per_s) for r in runs]
+        summary[f"{variant}_runs_s"] = [round(r.seconds, 3) for r in runs]
     summary["ratio_shared_to_floor"] = round(rate["shared"] / rate["floor"], 3)
     summary["ratio_shared_to_raw"] = round(rate["shared"] / rate["raw"], 3)
     summary["ratio_floor_to_raw"] = round(rate["floor"] / rate["raw"], 3)
@@ -499,10 +556,13 @@ def print_table(summary: dict[str, Any]) -> None:
         f"{summary['events']:,} events, batch {summary['batch_size']}, "
         f"{summary['partitions']} partitions, median of {summary['repeats']}"
     )
-    print(f"{'loop':<8} {'events/s':>10}  runs")
-    for variant in VARIANTS:
-        runs = ", ".join(f"{r:,}" for r in summary[f"{variant}_runs_events_per_s"])
-        print(f"{variant:<8} {summary[f'{variant}_events_per_s']:>10,}  {runs}")
+    print(f"{'loop':<8} {'events/s':>10} {'ms/batch':>9} {'client CPU':>11} {'GC':>5}  runs")
+    for v in VARIANTS:
+        runs = ", ".join(f"{r:,}" for r in summary[f"{v}_runs_events_per_s"])
+        print(
+            f"{v:<8} {summary[f'{v}_events_per_s']:>10,} {summary[f'{v}_ms_per_batch']:>9.2f} "
+            f"{summary[f'{v}_client_cpu_share']:>11.0%} {summary[f'{v}_gc_share']:>5.0%}  {runs}"
+        )
     verdict = "meets" if summary["meets_target"] else "misses"
     print(
         f"shared/floor {summary['ratio_shared_to_floor']:.3f} ({verdict} the "
@@ -516,10 +576,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=200_000, help="events to produce (N)")
     parser.add_argument("--batch", type=int, default=500, help="records per batch (B)")
     parser.add_argument("--partitions", type=int, default=3, help="partitions of the topic")
-    parser.add_argument("--repeats", type=int, default=2, help="runs of each loop; median")
-    parser.add_argument(
-        "--output", type=Path, default=Path("bench/results/consume.json"), help="JSON results"
-    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each loop; median")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON results")
     parser.add_argument(
         "--profile-shared",
         type=Path,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pytest
 from prometheus_client import CollectorRegistry
 
+from kulkuri.shared.errors import FatalError
 from kulkuri.shared.messaging import dead_letter_topic
 from kulkuri.shared.messaging.processing import Record
 from kulkuri.shared.runtime import FaultHooks
@@ -198,3 +199,45 @@ async def test_the_same_event_delivered_twice_has_one_effect(
         await task
     assert metric(registry, "kulkuri_events_handled_total", outcome="duplicate") == 2
     assert sorted(e for e, _ in await effects(database_url, schema)) == ["ev-1", "ev-2"]
+
+
+async def test_a_fault_that_outlasts_the_retries_stops_the_service_and_loses_nothing(
+    bootstrap_servers: str, database_url: str, unique: str
+) -> None:
+    topic, out = f"in-{unique}", f"out-{unique}"
+    schema = probe_schema(unique)
+    events = [hold_placed(i) for i in range(5)]
+    await produce(bootstrap_servers, topic, [encoded(e) for e in events])
+
+    broken = ProbeHandler(schema=schema, output_topic=out, transient_failures=1_000)
+    runtime = probe_runtime(
+        unique=unique,
+        database_url=database_url,
+        bootstrap_servers=bootstrap_servers,
+        handler=broken,
+        input_topic=topic,
+    )
+    with pytest.raises(FatalError):
+        async with runtime:
+            await runtime.run()
+    assert await effects(database_url, schema) == []
+
+    registry = CollectorRegistry()
+    restarted = probe_runtime(
+        unique=unique,
+        database_url=database_url,
+        bootstrap_servers=bootstrap_servers,
+        handler=ProbeHandler(schema=schema, output_topic=out),
+        input_topic=topic,
+        registry=registry,
+    )
+    async with restarted:
+        task = asyncio.create_task(restarted.run())
+        await eventually(
+            lambda: metric(registry, "kulkuri_events_handled_total") >= len(events),
+            what="events handled after the restart",
+        )
+        restarted.request_stop()
+        await task
+    assert metric(registry, "kulkuri_events_dead_lettered_total") == 0
+    assert sorted(e for e, _ in await effects(database_url, schema)) == sorted(e.id for e in events)

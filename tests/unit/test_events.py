@@ -245,6 +245,44 @@ def test_extension_attributes_are_kept(codec: EventCodec[CirculationEvent]) -> N
     assert encoded["kohainstance"] == "lastu-prod"
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        pytest.param("tyme", {"nested": 1}, id="nested-value"),
+        pytest.param("Trace_Parent", "00-x", id="name-breaks-the-naming-rule"),
+        pytest.param("averyveryverylongextensionname", "x", id="name-over-20-characters"),
+    ],
+)
+def test_extensions_must_be_plain_and_well_named(
+    codec: EventCodec[CirculationEvent], name: str, value: object
+) -> None:
+    event = _sample_json(ItemReturned)
+    event[name] = value
+    with pytest.raises(InvalidEventError) as caught:
+        codec.decode(json.dumps(event).encode())
+    assert caught.value.reason == "schema_violation"
+
+
+def test_specversion_is_required(codec: EventCodec[CirculationEvent]) -> None:
+    event = _sample_json(ItemReturned)
+    del event["specversion"]
+    with pytest.raises(InvalidEventError) as caught:
+        codec.decode(json.dumps(event).encode())
+    assert caught.value.reason == "schema_violation"
+
+
+def test_json_content_type_may_carry_a_charset(codec: EventCodec[CirculationEvent]) -> None:
+    event = _sample_json(ItemReturned)
+    event["datacontenttype"] = "application/json; charset=utf-8"
+    assert codec.decode(json.dumps(event).encode()).datacontenttype.endswith("utf-8")
+
+
+def test_dedupe_key_is_source_and_id() -> None:
+    a = ItemReturned.create(id="1", source="urn:ils:a", time=AT, data=SAMPLE_DATA[ItemReturned])
+    b = ItemReturned.create(id="1", source="urn:ils:b", time=AT, data=SAMPLE_DATA[ItemReturned])
+    assert a.dedupe_key != b.dedupe_key
+
+
 def test_create_passes_extensions_through() -> None:
     event = ItemReturned.create(
         id="e-1", source=SOURCE, time=AT, data=SAMPLE_DATA[ItemReturned], traceparent="00-x"
