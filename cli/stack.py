@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from kulkuri.shared.observability.http import add_ops_routes
-from kulkuri.shared.runtime import ServiceRuntime
+from kulkuri.shared.runtime import ServiceRuntime, tune_gc_for_batches
 from kulkuri.shared.settings import HttpSettings
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ async def serve(
     async with AsyncExitStack() as stack:
         for runtime in runtimes:
             await stack.enter_async_context(runtime)
+        tune_gc_for_batches()
         server = uvicorn.Server(
             uvicorn.Config(
                 ops_app(registry, runtimes),

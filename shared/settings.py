@@ -67,3 +67,12 @@ class OutboxSettings(BaseSettings):
     batch_size: int = Field(default=500, ge=1)
     poll_interval_s: float = Field(default=1.0, gt=0, description="Fallback when no NOTIFY.")
     retention_hours: float = Field(default=72.0, gt=0, description="Keep sent rows this long.")
+
+
+class InboxSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INBOX_", extra="ignore")
+
+    # Redelivery happens for offsets not yet committed (seconds to minutes) or when an operator
+    # rewinds a group; keep ids well beyond Kafka's default 7-day retention.
+    retention_days: float = Field(default=14.0, gt=0)
+    housekeeping_interval_s: float = Field(default=300.0, gt=0)

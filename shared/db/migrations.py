@@ -87,6 +87,11 @@ async def _run_online(env: EnvironmentContext, url: str, schema: str) -> None:
 
 
 def _migrate(connection: Connection, env: EnvironmentContext, schema: str) -> None:
+    # A migration Job and a starting service may migrate at once: one waits for the other.
+    # The lock is the session's, and goes with the connection when the engine is disposed.
+    connection.execute(
+        text("SELECT pg_advisory_lock(hashtext(:key))"), {"key": f"kulkuri.migrate.{schema}"}
+    )
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
     env.configure(
         connection=connection,

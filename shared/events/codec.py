@@ -36,9 +36,14 @@ class EventCodec(Generic[EventT]):
         if not raw:
             raise InvalidEventError("bad_json", "empty message value")
         try:
-            return self._adapter.validate_json(raw)
+            event = self._adapter.validate_json(raw)
         except ValidationError as exc:
             raise _invalid_event(exc, known=sorted(self.event_classes)) from None
+        if event.__pydantic_extra__:
+            problems = event.extension_problems()
+            if problems:
+                raise InvalidEventError("schema_violation", "; ".join(problems))
+        return event
 
     @staticmethod
     def encode(event: CloudEvent) -> bytes:

@@ -15,7 +15,7 @@ import re
 from datetime import datetime
 from typing import Any, ClassVar, Final, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SPEC_VERSION: Final = "1.0"
 CONTENT_TYPE: Final = "application/cloudevents+json"
@@ -52,16 +52,18 @@ class CloudEvent(BaseModel):
     subject: str | None = None
     data: Any
 
-    @model_validator(mode="after")
-    def _simple_extensions(self) -> Self:
-        # Extensions are for routing and tracing metadata: plain values with spec-conform
-        # names. This also stops a misspelt attribute from passing silently as an extension.
+    def extension_problems(self) -> list[str]:
+        """Extensions are for routing and tracing metadata: plain values with spec-conform
+        names. This also stops a misspelt attribute from passing silently as an extension.
+        (A method the codec calls only when extensions exist, not a validator on every event:
+        decoding is the consumer's hot path.)"""
+        problems = []
         for name, value in (self.model_extra or {}).items():
             if not _EXTENSION_NAME.match(name):
-                raise ValueError(f"{name!r} is not a valid CloudEvents extension attribute name")
-            if not isinstance(value, str | int | bool):
-                raise ValueError(f"extension attribute {name!r} must be a string, integer or bool")
-        return self
+                problems.append(f"{name!r} is not a valid CloudEvents extension attribute name")
+            elif not isinstance(value, str | int | bool):
+                problems.append(f"extension attribute {name!r} must be a string, integer or bool")
+        return problems
 
     @property
     def dedupe_key(self) -> str:

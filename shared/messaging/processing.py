@@ -23,7 +23,7 @@ from kulkuri.shared.errors import InvalidEventError
 from kulkuri.shared.events.codec import EventCodec
 from kulkuri.shared.events.envelope import CONTENT_TYPE, CloudEvent
 from kulkuri.shared.messaging.dead_letters import dead_letter
-from kulkuri.shared.observability.logging import event_context
+from kulkuri.shared.observability.logging import bind_event_id, unbind_event_id
 from kulkuri.shared.observability.metrics import MessagingMetrics
 
 EventT = TypeVar("EventT", bound=CloudEvent)
@@ -91,6 +91,7 @@ class InboxBatchProcessor(Generic[EventT]):
         self._handler = handler
         self._metrics = metrics
         self._timers: dict[str, Any] = {}
+        self._conn: asyncpg.Connection | None = None
 
     async def process(self, records: Sequence[Record]) -> BatchResult:
         events, dead = self._decode(records)
@@ -125,37 +126,62 @@ class InboxBatchProcessor(Generic[EventT]):
         *,
         isolate: bool,
     ) -> BatchResult:
-        result = BatchResult()
         rejected: list[tuple[Record, InvalidEventError]] = []
         handled_types: list[str] = []
         duplicate_types: list[str] = []
-        async with self._pool.acquire() as conn, conn.transaction():
-            fresh = await self._inbox.claim(conn, [event.dedupe_key for _, event in events])
-            tx = Transaction(conn)
-            for record, event in events:
-                if event.dedupe_key not in fresh:
-                    duplicate_types.append(event.type)
-                    continue
-                fresh.discard(event.dedupe_key)  # the same id twice in one batch: handle it once
-                try:
-                    await self._handle(event, tx, isolate)
-                except InvalidEventError as exc:
-                    if not isolate:
-                        raise _IsolateEvents from exc
-                    rejected.append((record, exc))
-                    continue
-                handled_types.append(event.type)
-            letters = [self._dead_letter(record, exc) for record, exc in [*dead, *rejected]]
-            await self._outbox.add(conn, [*tx.outbox, *letters])
+        keys = [event.dedupe_key for _, event in events]
+        conn = await self._connection()
+        try:
+            async with conn.transaction():
+                fresh = await self._inbox.claim(conn, keys)
+                tx = Transaction(conn)
+                for (record, event), key in zip(events, keys, strict=True):
+                    if key not in fresh:
+                        duplicate_types.append(event.type)
+                        continue
+                    fresh.discard(key)  # the same event twice in one batch: handle it once
+                    try:
+                        await self._handle(event, tx, isolate)
+                    except InvalidEventError as exc:
+                        if not isolate:
+                            raise _IsolateEvents from exc
+                        rejected.append((record, exc))
+                        continue
+                    handled_types.append(event.type)
+                letters = [self._dead_letter(record, exc) for record, exc in [*dead, *rejected]]
+                await self._outbox.add(conn, [*tx.outbox, *letters])
+        except _IsolateEvents:
+            raise
+        except BaseException:
+            await self._drop_connection()  # it may be broken; the retry gets a fresh one
+            raise
         self._count(handled_types, duplicate_types, [*dead, *rejected])
-        result.handled = len(handled_types)
-        result.duplicates = len(duplicate_types)
-        result.dead_lettered = len(dead) + len(rejected)
-        return result
+        return BatchResult(
+            handled=len(handled_types),
+            duplicates=len(duplicate_types),
+            dead_lettered=len(dead) + len(rejected),
+        )
+
+    async def _connection(self) -> asyncpg.Connection:
+        # One connection held across batches: a pool round trip (and its reset query) per
+        # batch costs more than the batch's own bookkeeping.
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await self._pool.acquire()
+        return self._conn
+
+    async def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await self._pool.release(conn)
+
+    async def close(self) -> None:
+        """Give the held connection back to the pool (before the pool closes)."""
+        await self._drop_connection()
 
     async def _handle(self, event: EventT, tx: Transaction, isolate: bool) -> None:
         started = time.perf_counter()
-        with event_context(event.id):
+        token = bind_event_id(event.id)
+        try:
             if isolate:
                 async with tx.connection.transaction():  # a savepoint
                     outbox_mark = len(tx.outbox)
@@ -166,6 +192,8 @@ class InboxBatchProcessor(Generic[EventT]):
                         raise
             else:
                 await self._handler(event, tx)
+        finally:
+            unbind_event_id(token)
         timer = self._timers.get(event.type)
         if timer is None:
             timer = self._timers[event.type] = self._metrics.handler_seconds.labels(

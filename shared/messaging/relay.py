@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
@@ -23,8 +22,6 @@ from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.settings import OutboxSettings
 
 log = logging.getLogger(__name__)
-
-_PURGE_EVERY_S = 300.0
 
 
 class OutboxRelay:
@@ -49,7 +46,6 @@ class OutboxRelay:
         self._after_publish = after_publish
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._last_purge = 0.0
         self.is_leader = False
 
     def request_stop(self) -> None:
@@ -120,15 +116,14 @@ class OutboxRelay:
             await self._wait(self._settings.poll_interval_s)
 
     async def _idle(self, conn: asyncpg.Connection) -> None:
-        now = time.monotonic()
-        if now - self._last_purge > _PURGE_EVERY_S:
-            self._last_purge = now
-            await self._store.purge_published_before(conn, self._settings.retention_hours)
         await self._wait(self._settings.poll_interval_s)
 
     async def _wait(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+        # arrives as the wake-up fires, and the relay would then never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
         self._wake.clear()
 
     async def _update_backlog(self, conn: asyncpg.Connection) -> None:

@@ -6,7 +6,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -30,6 +30,15 @@ def event_context(event_id: str) -> Iterator[None]:
         yield
     finally:
         _event_id.reset(token)
+
+
+def bind_event_id(event_id: str) -> Token[str | None]:
+    """The hot-path form of :func:`event_context` (no generator per event)."""
+    return _event_id.set(event_id)
+
+
+def unbind_event_id(token: Token[str | None]) -> None:
+    _event_id.reset(token)
 
 
 def set_service(name: str) -> None:

@@ -147,3 +147,42 @@ async def test_only_one_relay_per_schema_is_active(
         await asyncio.gather(*tasks)
         await producer.stop()
         await pool.close()
+
+
+async def test_housekeeping_forgets_only_what_is_past_its_retention(
+    bootstrap_servers: str, database_url: str, unique: str
+) -> None:
+    from kulkuri.shared.db.inbox import Inbox
+    from kulkuri.shared.runtime import ServiceRuntime, ServiceSpec
+    from kulkuri.shared.settings import InboxSettings
+
+    schema = probe_schema(unique)
+    runtime = ServiceRuntime(
+        spec=ServiceSpec("probe", MigrationSet(schema, PROBE_MIGRATIONS), subscriptions=[]),
+        database_url=database_url,
+        bootstrap_servers=bootstrap_servers,
+        metrics=MessagingMetrics(CollectorRegistry()),
+        outbox_settings=OutboxSettings(retention_hours=1),
+        inbox_settings=InboxSettings(retention_days=14),
+    )
+    async with runtime:
+        assert runtime.pool is not None
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            await Inbox(schema).claim(conn, ["old", "new"])
+            await OutboxStore(schema).add(conn, _messages("t", 3))
+            await conn.execute(
+                f"UPDATE {schema}.inbox SET received_at = now() - interval '15 days' "
+                "WHERE event_key = 'old'"
+            )
+            await conn.execute(
+                f"UPDATE {schema}.outbox SET published_at = now() - interval '2 hours' "
+                "WHERE id = 'm-0'"
+            )
+            await conn.execute(f"UPDATE {schema}.outbox SET published_at = now() WHERE id = 'm-1'")
+        assert await runtime.purge_old_rows() == (1, 1)
+        async with runtime.pool.acquire() as conn:
+            assert await conn.fetchval(f"SELECT array_agg(event_key) FROM {schema}.inbox") == [
+                "new"
+            ]
+            left = await conn.fetchval(f"SELECT array_agg(id ORDER BY id) FROM {schema}.outbox")
+            assert left == ["m-1", "m-2"], "recently sent and unsent rows stay"

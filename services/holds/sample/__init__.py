@@ -1,0 +1,1 @@
+"""Sample consortium configs shipped with kulkuri (package data: ``*.toml``)."""
