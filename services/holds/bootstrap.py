@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kulkuri.holds.config import HoldsConfig
-from kulkuri.holds.domain.model import Consortium
+from kulkuri.holds.adapters.consortium_config import (
+    SAMPLE_LASTU,
+    load_consortium_config,
+    parse_consortium_config,
+    write_sample_config,
+)
+from kulkuri.holds.config import HoldsConfig, HoldsSettings
+from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.service_layer.handlers import CirculationHandler
 from kulkuri.shared.db.migrations import MigrationSet
 from kulkuri.shared.events import CIRCULATION_EVENTS, EventCodec
-from kulkuri.shared.libraries import load_outlets
 from kulkuri.shared.messaging import CIRCULATION
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import FaultHooks, ServiceRuntime, ServiceSpec, Subscription
@@ -18,12 +23,20 @@ SERVICE = "holds"
 MIGRATIONS = MigrationSet(schema="holds", script_location=Path(__file__).parent / "migrations")
 
 
-def load_consortium(name: str) -> Consortium:
-    return Consortium.of(name, (outlet.id for outlet in load_outlets(name)))
+def load_consortium(settings: HoldsSettings) -> Consortium:
+    """The consortium's own file if configured, else the shipped one for the named network
+    (Lastu's sample file, or one built from the shipped library data for the others)."""
+    if settings.consortium_config is not None:
+        return load_consortium_config(settings.consortium_config)
+    if settings.consortium.lower() == "lastu":
+        return load_consortium_config(SAMPLE_LASTU)
+    return parse_consortium_config(
+        write_sample_config(settings.consortium), source=f"<{settings.consortium} sample>"
+    )
 
 
 def holds_spec(config: HoldsConfig, consortium: Consortium | None = None) -> ServiceSpec:
-    handler = CirculationHandler(consortium or load_consortium(config.holds.consortium))
+    handler = CirculationHandler(consortium or load_consortium(config.holds))
     return ServiceSpec(
         name=SERVICE,
         migrations=MIGRATIONS,

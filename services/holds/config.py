@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,7 +19,13 @@ from kulkuri.shared.settings import (
 class HoldsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOLDS_", extra="ignore")
 
-    consortium: str = Field(default="Lastu", description="Member libraries come from this one.")
+    consortium: str = Field(
+        default="Lastu",
+        description="Network whose shipped configuration is used when no file is given.",
+    )
+    consortium_config: Path | None = Field(
+        default=None, description="The consortium's TOML file (libraries, costs, policies)."
+    )
     consumer_group: str = "kulkuri-holds"
 
 

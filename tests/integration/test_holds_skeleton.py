@@ -13,9 +13,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from kulkuri.cli.stack import ops_app
+from kulkuri.holds.adapters.consortium_config import SAMPLE_LASTU, load_consortium_config
 from kulkuri.holds.bootstrap import build_runtime
 from kulkuri.holds.config import HoldsConfig
-from kulkuri.holds.domain.model import Consortium
 from kulkuri.shared.db.pool import create_pool
 from kulkuri.shared.events import (
     EventCodec,
@@ -33,7 +33,7 @@ from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
-LAHTI_MAIN, HOLLOLA = "85753", "85201"
+LAHTI_MAIN, HOLLOLA = "85910", "85708"  # Lahden pääkirjasto, Hollolan pääkirjasto
 WHEN = datetime(2026, 8, 3, 10, 0, tzinfo=UTC)
 
 
@@ -51,7 +51,7 @@ async def holds(
         database_url=database_url,
         bootstrap_servers=bootstrap_servers,
         metrics=MessagingMetrics(registry),
-        consortium=Consortium.of("test", [LAHTI_MAIN, HOLLOLA]),
+        consortium=load_consortium_config(SAMPLE_LASTU),
     )
     async with runtime:
         task = asyncio.create_task(runtime.run())

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kulkuri.holds.adapters.repository import HoldsRepository
-from kulkuri.holds.domain.model import Consortium, HoldStatus, ItemStatus, UnknownLibrary
+from kulkuri.holds.domain.consortium import Consortium
+from kulkuri.holds.domain.model import HoldStatus, ItemStatus
 from kulkuri.shared.errors import InvalidEventError
 from kulkuri.shared.events import (
     CirculationEvent,
@@ -80,8 +81,10 @@ class CirculationHandler:
         self.consortium = consortium
 
     async def __call__(self, event: CirculationEvent, tx: Transaction) -> None:
-        try:
-            self.consortium.require_member(*libraries_named(event))
-        except UnknownLibrary as exc:
-            raise InvalidEventError("unknown_library", str(exc)) from None
+        for library_id in libraries_named(event):
+            if not self.consortium.is_member(library_id):
+                raise InvalidEventError(
+                    "unknown_library",
+                    f"library {library_id!r} is not a member of {self.consortium.name}",
+                )
         await HANDLERS[type(event)](event, HoldsRepository(tx.connection))
