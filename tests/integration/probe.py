@@ -6,6 +6,7 @@ second row: only the inbox stands between a redelivery and a duplicate effect.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,8 @@ from kulkuri.shared.messaging import Transaction
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import FaultHooks, ServiceRuntime, ServiceSpec, Subscription
 from kulkuri.shared.settings import KafkaSettings, OutboxSettings
+from tests.kafka_tools import metric
+from tests.waiting import eventually
 
 PROBE_MIGRATIONS = Path(__file__).parent / "probe_migrations"
 UNKNOWN_LIBRARY = "nowhere"
@@ -119,3 +122,16 @@ async def effects(database_url: str, schema: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in rows]
     finally:
         await conn.close()
+
+
+async def run_until_handled(
+    runtime: ServiceRuntime, registry: CollectorRegistry, count: int, *, what: str
+) -> None:
+    """Run the runtime until ``count`` events were handled or found duplicate, then stop it."""
+    async with runtime:
+        task = asyncio.create_task(runtime.run())
+        await eventually(
+            lambda: metric(registry, "kulkuri_events_handled_total") >= count, what=what
+        )
+        runtime.request_stop()
+        await task

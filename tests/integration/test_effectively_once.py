@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -12,16 +12,16 @@ from prometheus_client import CollectorRegistry
 from kulkuri.shared.errors import FatalError
 from kulkuri.shared.messaging import dead_letter_topic
 from kulkuri.shared.messaging.processing import Record
-from kulkuri.shared.runtime import FaultHooks
+from kulkuri.shared.runtime import FaultHooks, ServiceRuntime
 from tests.integration.probe import (
     UNKNOWN_LIBRARY,
     ProbeHandler,
     effects,
     probe_runtime,
     probe_schema,
+    run_until_handled,
 )
 from tests.kafka_tools import encoded, hold_placed, metric, produce, read_topic
-from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +30,34 @@ class SimulatedCrash(Exception):
     """Stands for the process dying at a chosen point."""
 
 
+ProbeFactory = Callable[..., ServiceRuntime]
+
+
+@pytest.fixture
+def probe(bootstrap_servers: str, database_url: str, unique: str) -> ProbeFactory:
+    """Builds this test's probe runtime: ``probe(handler, registry=..., hooks=...)``."""
+
+    def build(
+        handler: ProbeHandler,
+        *,
+        registry: CollectorRegistry | None = None,
+        hooks: FaultHooks | None = None,
+    ) -> ServiceRuntime:
+        return probe_runtime(
+            unique=unique,
+            database_url=database_url,
+            bootstrap_servers=bootstrap_servers,
+            handler=handler,
+            input_topic=f"in-{unique}",
+            registry=registry,
+            hooks=hooks,
+        )
+
+    return build
+
+
 async def test_crash_between_db_commit_and_offset_commit_causes_no_second_effect(
-    bootstrap_servers: str, database_url: str, unique: str
+    bootstrap_servers: str, database_url: str, unique: str, probe: ProbeFactory
 ) -> None:
     topic, out = f"in-{unique}", f"out-{unique}"
     schema = probe_schema(unique)
@@ -42,14 +68,7 @@ async def test_crash_between_db_commit_and_offset_commit_causes_no_second_effect
         raise SimulatedCrash
 
     first = ProbeHandler(schema=schema, output_topic=out)
-    runtime = probe_runtime(
-        unique=unique,
-        database_url=database_url,
-        bootstrap_servers=bootstrap_servers,
-        handler=first,
-        input_topic=topic,
-        hooks=FaultHooks(after_processed=crash),
-    )
+    runtime = probe(first, hooks=FaultHooks(after_processed=crash))
     with pytest.raises(SimulatedCrash):
         async with runtime:
             await runtime.run()
@@ -58,20 +77,8 @@ async def test_crash_between_db_commit_and_offset_commit_causes_no_second_effect
 
     registry = CollectorRegistry()
     second = ProbeHandler(schema=schema, output_topic=out)
-    restarted = probe_runtime(
-        unique=unique,
-        database_url=database_url,
-        bootstrap_servers=bootstrap_servers,
-        handler=second,
-        input_topic=topic,
-        registry=registry,
-    )
-    async with restarted:
-        task = asyncio.create_task(restarted.run())
-        settled = lambda: metric(registry, "kulkuri_events_handled_total") >= len(events)  # noqa: E731
-        await eventually(settled, what="all 20 events settled after restart")
-        restarted.request_stop()
-        await task
+    restarted = probe(second, registry=registry)
+    await run_until_handled(restarted, registry, len(events), what="all 20 events after restart")
 
     # The crashed batch was redelivered (its offsets were never committed)...
     duplicates = metric(registry, "kulkuri_events_handled_total", outcome="duplicate")
@@ -86,7 +93,7 @@ async def test_crash_between_db_commit_and_offset_commit_causes_no_second_effect
 
 
 async def test_invalid_events_are_dead_lettered_with_reason_and_consumption_goes_on(
-    bootstrap_servers: str, database_url: str, unique: str
+    bootstrap_servers: str, database_url: str, unique: str, probe: ProbeFactory
 ) -> None:
     topic, out = f"in-{unique}", f"out-{unique}"
     schema = probe_schema(unique)
@@ -108,14 +115,7 @@ async def test_invalid_events_are_dead_lettered_with_reason_and_consumption_goes
     await produce(bootstrap_servers, topic, records)
 
     registry = CollectorRegistry()
-    runtime = probe_runtime(
-        unique=unique,
-        database_url=database_url,
-        bootstrap_servers=bootstrap_servers,
-        handler=ProbeHandler(schema=schema, output_topic=out),
-        input_topic=topic,
-        registry=registry,
-    )
+    runtime = probe(ProbeHandler(schema=schema, output_topic=out), registry=registry)
     async with runtime:
         task = asyncio.create_task(runtime.run())
         letters = await read_topic(bootstrap_servers, dead_letter_topic(topic), at_least=4)
@@ -142,7 +142,7 @@ async def test_invalid_events_are_dead_lettered_with_reason_and_consumption_goes
 
 
 async def test_transient_faults_are_retried_and_never_dead_letter_a_valid_event(
-    bootstrap_servers: str, database_url: str, unique: str
+    bootstrap_servers: str, database_url: str, unique: str, probe: ProbeFactory
 ) -> None:
     topic, out = f"in-{unique}", f"out-{unique}"
     schema = probe_schema(unique)
@@ -151,22 +151,10 @@ async def test_transient_faults_are_retried_and_never_dead_letter_a_valid_event(
 
     registry = CollectorRegistry()
     handler = ProbeHandler(schema=schema, output_topic=out, transient_failures=2)
-    runtime = probe_runtime(
-        unique=unique,
-        database_url=database_url,
-        bootstrap_servers=bootstrap_servers,
-        handler=handler,
-        input_topic=topic,
-        registry=registry,
+    runtime = probe(handler, registry=registry)
+    await run_until_handled(
+        runtime, registry, len(events), what="events handled after transient faults"
     )
-    async with runtime:
-        task = asyncio.create_task(runtime.run())
-        await eventually(
-            lambda: metric(registry, "kulkuri_events_handled_total") >= len(events),
-            what="events handled after transient faults",
-        )
-        runtime.request_stop()
-        await task
 
     assert metric(registry, "kulkuri_batch_retries_total") >= 2
     assert metric(registry, "kulkuri_events_dead_lettered_total") == 0
@@ -174,7 +162,7 @@ async def test_transient_faults_are_retried_and_never_dead_letter_a_valid_event(
 
 
 async def test_the_same_event_delivered_twice_has_one_effect(
-    bootstrap_servers: str, database_url: str, unique: str
+    bootstrap_servers: str, database_url: str, unique: str, probe: ProbeFactory
 ) -> None:
     topic, out = f"in-{unique}", f"out-{unique}"
     schema = probe_schema(unique)
@@ -185,27 +173,14 @@ async def test_the_same_event_delivered_twice_has_one_effect(
         bootstrap_servers, topic, [encoded(event), encoded(event), encoded(later), encoded(event)]
     )
     registry = CollectorRegistry()
-    runtime = probe_runtime(
-        unique=unique,
-        database_url=database_url,
-        bootstrap_servers=bootstrap_servers,
-        handler=ProbeHandler(schema=schema, output_topic=out),
-        input_topic=topic,
-        registry=registry,
-    )
-    async with runtime:
-        task = asyncio.create_task(runtime.run())
-        await eventually(
-            lambda: metric(registry, "kulkuri_events_handled_total") >= 4, what="4 deliveries"
-        )
-        runtime.request_stop()
-        await task
+    runtime = probe(ProbeHandler(schema=schema, output_topic=out), registry=registry)
+    await run_until_handled(runtime, registry, 4, what="4 deliveries")
     assert metric(registry, "kulkuri_events_handled_total", outcome="duplicate") == 2
     assert sorted(e for e, _ in await effects(database_url, schema)) == ["ev-1", "ev-2"]
 
 
 async def test_a_fault_that_outlasts_the_retries_stops_the_service_and_loses_nothing(
-    bootstrap_servers: str, database_url: str, unique: str
+    bootstrap_servers: str, database_url: str, unique: str, probe: ProbeFactory
 ) -> None:
     topic, out = f"in-{unique}", f"out-{unique}"
     schema = probe_schema(unique)
@@ -213,34 +188,16 @@ async def test_a_fault_that_outlasts_the_retries_stops_the_service_and_loses_not
     await produce(bootstrap_servers, topic, [encoded(e) for e in events])
 
     broken = ProbeHandler(schema=schema, output_topic=out, transient_failures=1_000)
-    runtime = probe_runtime(
-        unique=unique,
-        database_url=database_url,
-        bootstrap_servers=bootstrap_servers,
-        handler=broken,
-        input_topic=topic,
-    )
+    runtime = probe(broken)
     with pytest.raises(FatalError):
         async with runtime:
             await runtime.run()
     assert await effects(database_url, schema) == []
 
     registry = CollectorRegistry()
-    restarted = probe_runtime(
-        unique=unique,
-        database_url=database_url,
-        bootstrap_servers=bootstrap_servers,
-        handler=ProbeHandler(schema=schema, output_topic=out),
-        input_topic=topic,
-        registry=registry,
+    restarted = probe(ProbeHandler(schema=schema, output_topic=out), registry=registry)
+    await run_until_handled(
+        restarted, registry, len(events), what="events handled after the restart"
     )
-    async with restarted:
-        task = asyncio.create_task(restarted.run())
-        await eventually(
-            lambda: metric(registry, "kulkuri_events_handled_total") >= len(events),
-            what="events handled after the restart",
-        )
-        restarted.request_stop()
-        await task
     assert metric(registry, "kulkuri_events_dead_lettered_total") == 0
     assert sorted(e for e, _ in await effects(database_url, schema)) == sorted(e.id for e in events)
