@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from kulkuri.shared.observability.fast_histogram import FastHistogram
+
 # Handler latency buckets: a batch row takes tens of microseconds, a slow handler seconds.
 _LATENCY_BUCKETS = (
     0.0001,
@@ -50,7 +52,8 @@ class MessagingMetrics:
             ["service", "topic", "reason"],
             registry=registry,
         )
-        self.handler_seconds = Histogram(
+        # Observed once per event: the cheap histogram keeps that off the hot path's bill.
+        self.handler_seconds = FastHistogram(
             "kulkuri_handler_duration_seconds",
             "Time the service's handler spent on one event (inside the batch transaction).",
             ["service", "type"],
