@@ -19,10 +19,21 @@ class ItemStatus(StrEnum):
 
 
 class HoldStatus(StrEnum):
+    """A hold's life: waiting -> assigned | in_transit -> ready -> collected, or closed early.
+
+    ``assigned``: a copy on the pickup library's own shelf is on the pull list; ``in_transit``:
+    a copy travels to the pickup library; ``ready``: on the hold shelf. ``filled`` is the
+    repository's older word for a collected hold; the allocation domain never uses it.
+    """
+
     WAITING = "waiting"
     FILLED = "filled"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    ASSIGNED = "assigned"
+    IN_TRANSIT = "in_transit"
+    READY = "ready"
+    COLLECTED = "collected"
 
 
 class UnknownLibrary(Exception):
