@@ -18,10 +18,16 @@ from kulkuri.shared.events.circulation import (
 )
 from kulkuri.shared.events.codec import EventCodec
 from kulkuri.shared.events.envelope import CONTENT_TYPE, CloudEvent, EventData
+from kulkuri.shared.events.holds import HOLDS_EVENTS, HoldsEvent
+
+ALL_EVENTS: tuple[type[CloudEvent], ...] = (*CIRCULATION_EVENTS, *HOLDS_EVENTS)
+"""Every event type in the contract, read or published; each gets a JSON Schema file."""
 
 __all__ = [
+    "ALL_EVENTS",
     "CIRCULATION_EVENTS",
     "CONTENT_TYPE",
+    "HOLDS_EVENTS",
     "CirculationEvent",
     "CloudEvent",
     "EventCodec",
@@ -30,6 +36,7 @@ __all__ = [
     "HoldCancelledData",
     "HoldPlaced",
     "HoldPlacedData",
+    "HoldsEvent",
     "ItemAdded",
     "ItemAddedData",
     "ItemCheckedOut",

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kulkuri.shared.events.circulation import CIRCULATION_EVENTS
+from kulkuri.shared.events import ALL_EVENTS
 from kulkuri.shared.events.envelope import CloudEvent
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -37,8 +37,9 @@ CLOUDEVENTS_REQUIRED = ("id", "source", "specversion", "type")
 so that ``create()`` can fill them in, which makes pydantic list them as optional; a producer
 reading the schema must still send them (the codec picks the event class by ``type``)."""
 
-SCHEMA_EVENTS: tuple[type[CloudEvent], ...] = CIRCULATION_EVENTS
-"""Every event class that gets a published schema; add kulkuri's outgoing events here."""
+SCHEMA_EVENTS: tuple[type[CloudEvent], ...] = ALL_EVENTS
+"""Every event class that gets a published schema: the circulation events kulkuri reads and
+the holds service's decisions it publishes."""
 
 
 def schema_file_name(event_class: type[CloudEvent]) -> str:

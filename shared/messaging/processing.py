@@ -53,9 +53,21 @@ class Transaction:
 class EventHandler(Protocol[EventT_contra]):
     """A service's handler: applies one event's effects inside ``tx``; idempotence across
     redeliveries is the inbox's job, but raising ``InvalidEventError`` must leave no writes
-    that matter (the processor rolls back to a savepoint around the event)."""
+    that matter (the processor rolls back to a savepoint around the event), and no changed
+    state in memory either.
+
+    A handler may also define ``begin_batch(events, tx)`` and ``end_batch(tx)``: the first
+    runs before the batch's first event with the events that are new to the inbox (to load
+    their aggregates in one query), the second after its last (to save them in one
+    statement and publish what they decided). Both run again if the batch is redone."""
 
     async def __call__(self, event: EventT_contra, tx: Transaction) -> None: ...
+
+
+class BatchHooks(Protocol[EventT_contra]):
+    async def begin_batch(self, events: Sequence[EventT_contra], tx: Transaction) -> None: ...
+
+    async def end_batch(self, tx: Transaction) -> None: ...
 
 
 @dataclass
@@ -91,6 +103,9 @@ class InboxBatchProcessor(Generic[EventT]):
         self._handler = handler
         self._metrics = metrics
         self._timers: dict[str, Any] = {}
+        self._hooks: BatchHooks[EventT] | None = (
+            handler if hasattr(handler, "begin_batch") else None  # type: ignore[assignment]
+        )
         self._conn: asyncpg.Connection | None = None
 
     async def process(self, records: Sequence[Record]) -> BatchResult:
@@ -135,6 +150,15 @@ class InboxBatchProcessor(Generic[EventT]):
             async with conn.transaction():
                 fresh = await self._inbox.claim(conn, keys)
                 tx = Transaction(conn)
+                if self._hooks is not None:
+                    await self._hooks.begin_batch(
+                        [
+                            event
+                            for (_, event), key in zip(events, keys, strict=True)
+                            if key in fresh
+                        ],
+                        tx,
+                    )
                 for (record, event), key in zip(events, keys, strict=True):
                     if key not in fresh:
                         duplicate_types.append(event.type)
@@ -148,6 +172,8 @@ class InboxBatchProcessor(Generic[EventT]):
                         rejected.append((record, exc))
                         continue
                     handled_types.append(event.type)
+                if self._hooks is not None:
+                    await self._hooks.end_batch(tx)
                 letters = [self._dead_letter(record, exc) for record, exc in [*dead, *rejected]]
                 await self._outbox.add(conn, [*tx.outbox, *letters])
         except _IsolateEvents:

@@ -14,6 +14,9 @@ log = logging.getLogger(__name__)
 CIRCULATION = "kulkuri.circulation.v1"
 """Inbound events from the circulation systems, keyed by bib_id."""
 
+HOLDS = "kulkuri.holds.v1"
+"""The holds service's decisions (copies assigned, transfers requested, ...), keyed by bib_id."""
+
 
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
