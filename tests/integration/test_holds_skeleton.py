@@ -4,8 +4,10 @@ non-members are dead-lettered, and the operations endpoints tell the truth."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import httpx
@@ -23,8 +25,10 @@ from kulkuri.shared.events import (
     ItemAddedData,
     ItemCheckedOut,
     ItemCheckedOutData,
+    ItemReturned,
+    ItemReturnedData,
 )
-from kulkuri.shared.messaging import CIRCULATION, dead_letter_topic
+from kulkuri.shared.messaging import CIRCULATION, HOLDS, dead_letter_topic
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import ServiceRuntime
 from kulkuri.shared.settings import KafkaSettings
@@ -34,7 +38,8 @@ from tests.waiting import eventually
 pytestmark = pytest.mark.integration
 
 LAHTI_MAIN, HOLLOLA = "85910", "85708"  # Lahden pääkirjasto, Hollolan pääkirjasto
-WHEN = datetime(2026, 8, 3, 10, 0, tzinfo=UTC)
+WHEN = datetime(2026, 8, 3, 10, 0, tzinfo=UTC)  # a Monday: Lahden pääkirjasto is open
+LATER = datetime(2026, 8, 4, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -76,30 +81,40 @@ def _added(item: str, bib: str, owner: str) -> ItemAdded:
     )
 
 
-async def test_circulation_events_become_items_and_holds_and_non_members_are_refused(
+def _at(library: str, item: str, bib: str, kind: str, hold_id: str | None = None) -> Any:
+    if kind == "returned":
+        return ItemReturned.create(
+            id=f"ret-{item}-{library}",
+            source="urn:ils:test",
+            time=LATER,
+            data=ItemReturnedData(item_id=item, bib_id=bib, library=library, returned_at=LATER),
+        )
+    return ItemCheckedOut.create(
+        id=f"out-{item}", source="urn:ils:test", time=LATER,
+        data=ItemCheckedOutData(
+            item_id=item, bib_id=bib, library=library, checked_out_at=LATER, hold_id=hold_id
+        ),
+    )  # fmt: skip
+
+
+async def test_a_hold_is_filled_from_another_library_and_collected_at_its_pickup(
     holds: tuple[ServiceRuntime, CollectorRegistry],
     bootstrap_servers: str,
     database_url: str,
     unique: str,
 ) -> None:
     _, registry = holds
-    bib = f"bib-{unique}"
-    item = f"item-{unique}"
+    bib, item = f"bib-{unique}", f"item-{unique}"
     placed = hold_placed(1, bib=bib, pickup=HOLLOLA, prefix=unique)
-    checkout = ItemCheckedOut.create(
-        id=f"out-{unique}",
-        source="urn:ils:test",
-        time=WHEN,
-        data=ItemCheckedOutData(
-            item_id=item,
-            bib_id=bib,
-            library=HOLLOLA,
-            checked_out_at=WHEN,
-            hold_id=placed.data.hold_id,
-        ),
-    )
     stranger = hold_placed(2, bib=bib, pickup="99999", prefix=unique)
-    events = [_added(item, bib, LAHTI_MAIN), placed, checkout, stranger]
+    events = [
+        _added(item, bib, LAHTI_MAIN),
+        placed,
+        stranger,
+        _at(HOLLOLA, f"nothing-{unique}", bib, "returned"),  # no such copy
+        _at(HOLLOLA, item, bib, "returned"),  # checked in at the pickup: the transfer arrived
+        _at(HOLLOLA, item, bib, "checked_out", placed.data.hold_id),
+    ]
     await produce(
         bootstrap_servers, CIRCULATION, [(e.partition_key(), EventCodec.encode(e)) for e in events]
     )
@@ -107,9 +122,9 @@ async def test_circulation_events_become_items_and_holds_and_non_members_are_ref
         lambda: (
             metric(registry, "kulkuri_events_handled_total")
             + metric(registry, "kulkuri_events_dead_lettered_total")
-            >= 4
+            >= len(events)
         ),
-        what="the four events settled",
+        what="the events settled",
     )
     conn = await asyncpg.connect(database_url)
     try:
@@ -125,12 +140,31 @@ async def test_circulation_events_become_items_and_holds_and_non_members_are_ref
     assert item_row is not None and hold_row is not None
     assert (item_row["status"], item_row["current_library"]) == ("checked_out", HOLLOLA)
     assert item_row["owning_library"] == LAHTI_MAIN
-    assert hold_row["status"] == "filled"
+    assert hold_row["status"] == "collected"
     assert strangers == 0
-    letters = await read_topic(bootstrap_servers, dead_letter_topic(CIRCULATION), at_least=1)
-    mine = [r for r in letters if r.value == EventCodec.encode(stranger)]
-    assert len(mine) == 1
-    assert dict(mine[0].headers)["kulkuri-dlq-reason"] == b"unknown_library"
+
+    decisions = [
+        r for r in await read_topic(bootstrap_servers, HOLDS, at_least=4) if r.key == bib.encode()
+    ]
+    assert [json.loads(r.value)["type"] for r in decisions] == [
+        "kulkuri.holds.copy-assigned.v1",
+        "kulkuri.holds.transfer-requested.v1",
+        "kulkuri.holds.hold-ready-for-pickup.v1",
+        "kulkuri.holds.hold-closed.v1",
+    ]
+    transfer = json.loads(decisions[1].value)["data"]
+    assert (transfer["from_library"], transfer["to_library"], transfer["reason"]) == (
+        LAHTI_MAIN,
+        HOLLOLA,
+        "hold",
+    )
+    letters = await read_topic(bootstrap_servers, dead_letter_topic(CIRCULATION), at_least=2)
+    reasons = {
+        dict(r.headers)["kulkuri-dlq-reason"]
+        for r in letters
+        if r.value in {EventCodec.encode(stranger), EventCodec.encode(events[3])}
+    }
+    assert reasons == {b"unknown_library", b"unknown_item"}
 
 
 async def test_operations_endpoints_report_health_readiness_and_metrics(

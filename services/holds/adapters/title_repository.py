@@ -96,8 +96,6 @@ HOLD_TYPES = (
     "bool",
     "timestamptz",
 )
-_HOLD_SNAPSHOT = len(HOLD_COLUMNS) - 1  # status_since follows from the history
-
 _ITEM_STATUS = {status.value: status for status in ItemStatus}
 _HOLD_STATUS = {status.value: status for status in HoldStatus}
 _REASON = {reason.value: reason for reason in TransferReason}
@@ -240,6 +238,8 @@ class TitleRepository:
 
     async def load(self, bib_ids: Collection[str]) -> dict[str, Title]:
         """The titles of ``bib_ids``; a title with no rows is an empty ``Title``."""
+        if isinstance(bib_ids, str):
+            raise TypeError("load takes a collection of bib ids, not one")
         titles = {bib_id: Title(bib_id) for bib_id in bib_ids}
         if not titles:
             return titles

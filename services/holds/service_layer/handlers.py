@@ -1,13 +1,24 @@
-"""One short handler per circulation event; the dispatch table maps event types to them."""
+"""The holds service's handler: circulation events in, allocation decisions out.
+
+Per batch it loads the titles the new events touch in one query, applies each event to its
+``Title`` (the pure domain decides), and at the end saves the changed titles in one
+statement per table and publishes their decisions on ``kulkuri.holds.v1``, all inside the
+batch's transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from kulkuri.holds.adapters.repository import HoldsRepository
+from kulkuri.holds.adapters.decision_events import decision_event
+from kulkuri.holds.adapters.title_repository import TitleRepository
 from kulkuri.holds.domain.consortium import Consortium
-from kulkuri.holds.domain.model import HoldStatus, ItemStatus
+from kulkuri.holds.domain.errors import RejectedEvent, UnknownHold, UnknownItem
+from kulkuri.holds.domain.model import UnknownLibrary
+from kulkuri.holds.domain.title import Title
 from kulkuri.shared.errors import InvalidEventError
 from kulkuri.shared.events import (
     CirculationEvent,
@@ -18,50 +29,53 @@ from kulkuri.shared.events import (
     ItemReturned,
     ItemWithdrawn,
 )
-from kulkuri.shared.messaging import Transaction
+from kulkuri.shared.events.holds import HoldsEvent
+from kulkuri.shared.messaging import HOLDS, Transaction
+
+# Finnish consortia: "closed today" and the hold-shelf days follow the local calendar.
+DEFAULT_ZONE = ZoneInfo("Europe/Helsinki")
+
+Apply = Callable[[Title, Consortium, Any, date], None]
 
 
-async def hold_placed(event: HoldPlaced, repo: HoldsRepository) -> None:
-    d = event.data
-    await repo.upsert_hold(d.hold_id, d.bib_id, d.pickup_library, d.placed_at, d.expires_at)
+def _hold_placed(title: Title, c: Consortium, e: HoldPlaced, today: date) -> None:
+    d = e.data
+    title.place_hold(c, d.hold_id, d.pickup_library, d.placed_at, d.expires_at, today=today)
 
 
-async def hold_cancelled(event: HoldCancelled, repo: HoldsRepository) -> None:
-    status = HoldStatus.EXPIRED if event.data.reason == "expired" else HoldStatus.CANCELLED
-    await repo.set_hold_status(event.data.hold_id, status, event.data.cancelled_at)
+def _hold_cancelled(title: Title, c: Consortium, e: HoldCancelled, today: date) -> None:
+    d = e.data
+    title.cancel_hold(c, d.hold_id, d.cancelled_at, expired=d.reason == "expired", today=today)
 
 
-async def item_added(event: ItemAdded, repo: HoldsRepository) -> None:
-    d = event.data
-    await repo.upsert_item(
-        d.item_id, d.bib_id, d.owning_library, d.collection, d.format, d.added_at
+def _item_added(title: Title, c: Consortium, e: ItemAdded, today: date) -> None:
+    d = e.data
+    title.add_item(c, d.item_id, d.owning_library, d.collection, d.format, d.added_at, today=today)
+
+
+def _item_withdrawn(title: Title, c: Consortium, e: ItemWithdrawn, today: date) -> None:
+    title.withdraw_item(c, e.data.item_id, e.data.withdrawn_at, today=today)
+
+
+def _item_checked_out(title: Title, c: Consortium, e: ItemCheckedOut, today: date) -> None:
+    d = e.data
+    title.item_checked_out(
+        c, d.item_id, d.library, d.checked_out_at, hold_id=d.hold_id, today=today
     )
 
 
-async def item_withdrawn(event: ItemWithdrawn, repo: HoldsRepository) -> None:
-    d = event.data
-    await repo.set_item_status(d.item_id, ItemStatus.WITHDRAWN, None, d.withdrawn_at)
+def _item_returned(title: Title, c: Consortium, e: ItemReturned, today: date) -> None:
+    d = e.data
+    title.item_returned(c, d.item_id, d.library, d.returned_at, today=today)
 
 
-async def item_checked_out(event: ItemCheckedOut, repo: HoldsRepository) -> None:
-    d = event.data
-    await repo.set_item_status(d.item_id, ItemStatus.CHECKED_OUT, d.library, d.checked_out_at)
-    if d.hold_id is not None:
-        await repo.set_hold_status(d.hold_id, HoldStatus.FILLED, d.checked_out_at)
-
-
-async def item_returned(event: ItemReturned, repo: HoldsRepository) -> None:
-    d = event.data
-    await repo.set_item_status(d.item_id, ItemStatus.ON_SHELF, d.library, d.returned_at)
-
-
-HANDLERS: dict[type[CirculationEvent], Callable[[Any, HoldsRepository], Awaitable[None]]] = {
-    HoldPlaced: hold_placed,
-    HoldCancelled: hold_cancelled,
-    ItemAdded: item_added,
-    ItemWithdrawn: item_withdrawn,
-    ItemCheckedOut: item_checked_out,
-    ItemReturned: item_returned,
+APPLY: dict[type[CirculationEvent], Apply] = {
+    HoldPlaced: _hold_placed,
+    HoldCancelled: _hold_cancelled,
+    ItemAdded: _item_added,
+    ItemWithdrawn: _item_withdrawn,
+    ItemCheckedOut: _item_checked_out,
+    ItemReturned: _item_returned,
 }
 
 
@@ -74,11 +88,33 @@ def libraries_named(event: CirculationEvent) -> list[str]:
     ]
 
 
-class CirculationHandler:
-    """The holds service's entry point for one circulation event."""
+def _reason(exc: Exception) -> str:
+    match exc:
+        case UnknownLibrary():
+            return "unknown_library"
+        case UnknownItem():
+            return "unknown_item"
+        case UnknownHold():
+            return "unknown_hold"
+        case _:
+            return "contradicts_state"
 
-    def __init__(self, consortium: Consortium) -> None:
+
+class CirculationHandler:
+    """Applies circulation events to titles; see the module docstring for the batch cycle."""
+
+    def __init__(self, consortium: Consortium, zone: ZoneInfo = DEFAULT_ZONE) -> None:
         self.consortium = consortium
+        self.zone = zone
+        self._titles: dict[str, Title] = {}
+        self._changed: set[str] = set()
+        self._outgoing: list[HoldsEvent] = []
+
+    async def begin_batch(self, events: Sequence[CirculationEvent], tx: Transaction) -> None:
+        bib_ids = {event.data.bib_id for event in events}
+        self._titles = await TitleRepository(tx.connection).load(bib_ids)
+        self._changed = set()
+        self._outgoing = []
 
     async def __call__(self, event: CirculationEvent, tx: Transaction) -> None:
         for library_id in libraries_named(event):
@@ -87,4 +123,31 @@ class CirculationHandler:
                     "unknown_library",
                     f"library {library_id!r} is not a member of {self.consortium.name}",
                 )
-        await HANDLERS[type(event)](event, HoldsRepository(tx.connection))
+        bib_id = event.data.bib_id
+        title = self._titles.get(bib_id)
+        if title is None:  # not announced by begin_batch (a handler used on its own)
+            title = (await TitleRepository(tx.connection).load({bib_id}))[bib_id]
+            self._titles[bib_id] = title
+        already = len(title.decisions)
+        try:
+            APPLY[type(event)](title, self.consortium, event, self._today(event.time))
+        except (RejectedEvent, UnknownLibrary) as exc:
+            raise InvalidEventError(_reason(exc), str(exc)) from None
+        decided_at = event.time
+        for index, decision in enumerate(title.decisions[already:]):
+            self._outgoing.append(
+                decision_event(
+                    decision, bib_id=bib_id, cause=event, index=index, decided_at=decided_at
+                )
+            )
+        del title.decisions[already:]
+        self._changed.add(bib_id)
+
+    async def end_batch(self, tx: Transaction) -> None:
+        await TitleRepository(tx.connection).save(self._titles[b] for b in self._changed)
+        for event in self._outgoing:
+            tx.publish(HOLDS, event)
+        self._titles, self._changed, self._outgoing = {}, set(), []
+
+    def _today(self, at: datetime) -> date:
+        return at.astimezone(self.zone).date()

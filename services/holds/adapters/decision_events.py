@@ -1,0 +1,51 @@
+"""The holds service's decisions, as the events it publishes on ``kulkuri.holds.v1``.
+
+Event ids are derived from the circulation event that caused the decision and the
+decision's place among its results, so a batch that is redone, or an event redelivered
+before its effects committed, publishes the same ids again and consumers dedupe them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import datetime
+from typing import Any
+
+from kulkuri.holds.domain import decisions as domain
+from kulkuri.shared.events import CloudEvent
+from kulkuri.shared.events import holds as events
+
+SOURCE = "urn:kulkuri:holds"
+_ID_NAMESPACE = uuid.UUID("5a0d7c1e-8a5f-4c3e-9f0e-6b1d2c3a4b5c")
+
+EVENT_FOR: dict[type[Any], type[events.HoldsEvent]] = {
+    domain.CopyAssigned: events.CopyAssigned,
+    domain.TransferRequested: events.TransferRequested,
+    domain.TransferRetargeted: events.TransferRetargeted,
+    domain.TransferCancelled: events.TransferCancelled,
+    domain.HoldQueued: events.HoldQueued,
+    domain.HoldReadyForPickup: events.HoldReadyForPickup,
+    domain.HoldClosed: events.HoldClosed,
+    domain.ItemShelved: events.ItemShelved,
+    domain.Anomaly: events.AnomalyRecorded,
+}
+
+
+def decision_event(
+    decision: domain.Decision,
+    *,
+    bib_id: str,
+    cause: CloudEvent,
+    index: int,
+    decided_at: datetime,
+) -> events.HoldsEvent:
+    """The event for the ``index``-th decision taken while handling ``cause``."""
+    event_class = EVENT_FOR[type(decision)]
+    data_class = event_class.model_fields["data"].annotation
+    assert data_class is not None
+    fields = {**dataclasses.asdict(decision), "bib_id": bib_id, "decided_at": decided_at}
+    event_id = uuid.uuid5(_ID_NAMESPACE, f"{cause.source}\x1f{cause.id}\x1f{index}")
+    return event_class.create(
+        id=str(event_id), source=SOURCE, time=decided_at, data=data_class(**fields)
+    )
