@@ -64,11 +64,22 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class PeriodicJob:
+    """Work a service repeats while it runs (refreshing gauges from the database, say).
+    A failing round is logged and retried next round; it never stops the service."""
+
+    name: str
+    interval_s: float
+    run: Callable[[asyncpg.Pool], Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     migrations: MigrationSet
     subscriptions: Sequence[Subscription]
     output_topics: Sequence[str] = ()
+    periodic_jobs: Sequence[PeriodicJob] = ()
 
     @property
     def schema(self) -> str:
@@ -190,7 +201,10 @@ class ServiceRuntime:
             asyncio.create_task(c.run(), name=f"consumer:{c.group_id}") for c in self.consumers
         ]
         workers.append(asyncio.create_task(self.relay.run(), name=f"relay:{self.spec.name}"))
-        housekeeping = asyncio.create_task(self._housekeeping(), name=f"purge:{self.spec.name}")
+        housekeeping = [
+            asyncio.create_task(self._repeat(job), name=f"{job.name}:{self.spec.name}")
+            for job in self._periodic_jobs()
+        ]
         try:
             done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
             for task in done:
@@ -198,9 +212,9 @@ class ServiceRuntime:
             await asyncio.gather(*workers)
         finally:
             self.request_stop()  # loops end by themselves even if a cancellation is lost
-            for task in [*workers, housekeeping]:
+            for task in [*workers, *housekeeping]:
                 task.cancel()
-            await asyncio.gather(*workers, housekeeping, return_exceptions=True)
+            await asyncio.gather(*workers, *housekeeping, return_exceptions=True)
 
     async def purge_old_rows(self) -> tuple[int, int]:
         """Forget inbox keys and sent outbox rows past their retention; returns the counts."""
@@ -214,13 +228,21 @@ class ServiceRuntime:
             )
         return inbox, outbox
 
-    async def _housekeeping(self) -> None:
+    def _periodic_jobs(self) -> list[PeriodicJob]:
+        async def purge(_: asyncpg.Pool) -> None:
+            await self.purge_old_rows()
+
+        interval = self.inbox_settings.housekeeping_interval_s
+        return [PeriodicJob("purge", interval, purge), *self.spec.periodic_jobs]
+
+    async def _repeat(self, job: PeriodicJob) -> None:
+        assert self.pool is not None
         while True:
-            await asyncio.sleep(self.inbox_settings.housekeeping_interval_s)  # a timer, not a wait
             try:
-                await self.purge_old_rows()
-            except Exception:  # purging can wait for the next round; it must not stop us
-                log.warning("housekeeping skipped", exc_info=True)
+                await job.run(self.pool)
+            except Exception:  # this round can wait for the next; it must not stop us
+                log.warning("periodic job %s failed", job.name, exc_info=True)
+            await asyncio.sleep(job.interval_s)  # a timer, not a wait
 
     def request_stop(self) -> None:
         for consumer in self.consumers:

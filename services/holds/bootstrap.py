@@ -10,14 +10,21 @@ from kulkuri.holds.adapters.consortium_config import (
     parse_consortium_config,
     write_sample_config,
 )
+from kulkuri.holds.adapters.metrics import HoldsMetrics
 from kulkuri.holds.config import HoldsConfig, HoldsSettings
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.service_layer.handlers import CirculationHandler
 from kulkuri.shared.db.migrations import MigrationSet
 from kulkuri.shared.events import CIRCULATION_EVENTS, EventCodec
-from kulkuri.shared.messaging import CIRCULATION
+from kulkuri.shared.messaging import CIRCULATION, HOLDS
 from kulkuri.shared.observability.metrics import MessagingMetrics
-from kulkuri.shared.runtime import FaultHooks, ServiceRuntime, ServiceSpec, Subscription
+from kulkuri.shared.runtime import (
+    FaultHooks,
+    PeriodicJob,
+    ServiceRuntime,
+    ServiceSpec,
+    Subscription,
+)
 
 SERVICE = "holds"
 MIGRATIONS = MigrationSet(schema="holds", script_location=Path(__file__).parent / "migrations")
@@ -35,8 +42,10 @@ def load_consortium(settings: HoldsSettings) -> Consortium:
     )
 
 
-def holds_spec(config: HoldsConfig, consortium: Consortium | None = None) -> ServiceSpec:
-    handler = CirculationHandler(consortium or load_consortium(config.holds))
+def holds_spec(
+    config: HoldsConfig, metrics: HoldsMetrics, consortium: Consortium | None = None
+) -> ServiceSpec:
+    handler = CirculationHandler(consortium or load_consortium(config.holds), metrics)
     return ServiceSpec(
         name=SERVICE,
         migrations=MIGRATIONS,
@@ -48,6 +57,8 @@ def holds_spec(config: HoldsConfig, consortium: Consortium | None = None) -> Ser
                 handler=handler,
             )
         ],
+        output_topics=[HOLDS],
+        periodic_jobs=[PeriodicJob("holds-gauges", config.holds.gauge_interval_s, metrics.refresh)],
     )
 
 
@@ -61,7 +72,7 @@ def build_runtime(
     hooks: FaultHooks | None = None,
 ) -> ServiceRuntime:
     return ServiceRuntime(
-        spec=holds_spec(config, consortium),
+        spec=holds_spec(config, HoldsMetrics(metrics.registry), consortium),
         database_url=database_url,
         bootstrap_servers=bootstrap_servers,
         metrics=metrics,

@@ -27,6 +27,9 @@ class HoldsSettings(BaseSettings):
         default=None, description="The consortium's TOML file (libraries, costs, policies)."
     )
     consumer_group: str = "kulkuri-holds"
+    gauge_interval_s: float = Field(
+        default=15.0, gt=0, description="How often waiting-hold gauges are read."
+    )
 
 
 class HoldsConfig(BaseSettings):

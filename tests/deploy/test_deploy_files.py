@@ -35,6 +35,7 @@ from pydantic_settings import BaseSettings
 import kulkuri.holds.config
 import kulkuri.shared.settings
 from kulkuri.cli.app import app as cli_app
+from kulkuri.holds.adapters.metrics import HoldsMetrics
 from kulkuri.holds.bootstrap import holds_spec
 from kulkuri.holds.config import HoldsConfig
 from kulkuri.shared.messaging import dead_letter_topic
@@ -229,14 +230,15 @@ def test_compose_gives_kulkuri_containers_real_settings_and_commands(
         _check_environment(f"compose service {name}", env, env)
 
 
-def test_kafka_init_creates_the_topics_holds_consumes_with_its_partitions(
+def test_kafka_init_creates_the_topics_holds_uses_with_its_partitions(
     compose_model: dict[str, Any],
 ) -> None:
     services = compose_model["services"]
     script = " ".join(services["kafka-init"]["command"])
     partitions = services["holds"]["environment"]["KAFKA_DEFAULT_PARTITIONS"]
-    consumed = {t for sub in holds_spec(HoldsConfig()).subscriptions for t in sub.topics}
-    for topic in sorted(consumed | set(map(dead_letter_topic, consumed))):
+    spec = holds_spec(HoldsConfig(), HoldsMetrics(CollectorRegistry()))
+    consumed = {t for sub in spec.subscriptions for t in sub.topics}
+    for topic in sorted(consumed | set(map(dead_letter_topic, consumed)) | set(spec.output_topics)):
         assert re.search(rf"(?<![\w.-]){re.escape(topic)}(?![\w.-])", script), topic
     assert f"--partitions {partitions} " in script
 

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from kulkuri.cli.stack import ops_app
 from kulkuri.holds.adapters.consortium_config import SAMPLE_LASTU, load_consortium_config
+from kulkuri.holds.adapters.metrics import HoldsMetrics
 from kulkuri.holds.bootstrap import build_runtime
 from kulkuri.holds.config import HoldsConfig
 from kulkuri.shared.db.pool import create_pool
@@ -32,7 +33,7 @@ from kulkuri.shared.messaging import CIRCULATION, HOLDS, dead_letter_topic
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import ServiceRuntime
 from kulkuri.shared.settings import KafkaSettings
-from tests.kafka_tools import hold_placed, metric, produce, read_topic
+from tests.kafka_tools import encoded, hold_placed, metric, produce, read_topic
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -165,6 +166,26 @@ async def test_a_hold_is_filled_from_another_library_and_collected_at_its_pickup
         if r.value in {EventCodec.encode(stranger), EventCodec.encode(events[3])}
     }
     assert reasons == {b"unknown_library", b"unknown_item"}
+    assert metric(registry, "kulkuri_holds_decisions_total", kind="transfer-requested") >= 1
+    assert metric(registry, "kulkuri_holds_decisions_total", kind="hold-closed") >= 1
+
+
+async def test_waiting_holds_and_the_oldest_ones_age_are_measured(
+    holds: tuple[ServiceRuntime, CollectorRegistry], bootstrap_servers: str, unique: str
+) -> None:
+    runtime, registry = holds
+    waiting = hold_placed(1, bib=f"nothing-{unique}", pickup=HOLLOLA, prefix=unique)
+    await produce(bootstrap_servers, CIRCULATION, [encoded(waiting)])
+    await eventually(
+        lambda: metric(registry, "kulkuri_holds_decisions_total", kind="hold-queued") >= 1,
+        what="the hold queued",
+    )
+    fresh = CollectorRegistry()
+    assert runtime.pool is not None
+    await HoldsMetrics(fresh).refresh(runtime.pool)
+    assert metric(fresh, "kulkuri_holds_waiting") >= 1
+    # placed 2026-08-03: months before any run of this test
+    assert metric(fresh, "kulkuri_holds_oldest_waiting_age_seconds") > 86_400
 
 
 async def test_operations_endpoints_report_health_readiness_and_metrics(

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kulkuri.holds.adapters.decision_events import decision_event
+from kulkuri.holds.adapters.metrics import HoldsMetrics
 from kulkuri.holds.adapters.title_repository import TitleRepository
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.domain.errors import RejectedEvent, UnknownHold, UnknownItem
@@ -103,8 +104,14 @@ def _reason(exc: Exception) -> str:
 class CirculationHandler:
     """Applies circulation events to titles; see the module docstring for the batch cycle."""
 
-    def __init__(self, consortium: Consortium, zone: ZoneInfo = DEFAULT_ZONE) -> None:
+    def __init__(
+        self,
+        consortium: Consortium,
+        metrics: HoldsMetrics | None = None,
+        zone: ZoneInfo = DEFAULT_ZONE,
+    ) -> None:
         self.consortium = consortium
+        self.metrics = metrics
         self.zone = zone
         self._titles: dict[str, Title] = {}
         self._changed: set[str] = set()
@@ -147,6 +154,8 @@ class CirculationHandler:
         await TitleRepository(tx.connection).save(self._titles[b] for b in self._changed)
         for event in self._outgoing:
             tx.publish(HOLDS, event)
+        if self.metrics is not None:
+            self.metrics.count(self._outgoing)
         self._titles, self._changed, self._outgoing = {}, set(), []
 
     def _today(self, at: datetime) -> date:
