@@ -15,7 +15,9 @@ from kulkuri.cli.local_parts import broker_for, database_for
 from kulkuri.cli.stack import serve
 from kulkuri.holds.bootstrap import MIGRATIONS as HOLDS_MIGRATIONS
 from kulkuri.holds.bootstrap import build_runtime as build_holds
+from kulkuri.holds.bootstrap import load_consortium
 from kulkuri.holds.config import HoldsConfig
+from kulkuri.holds.entrypoints.http import holds_router
 from kulkuri.shared.db.migrations import upgrade
 from kulkuri.shared.events import schemas as event_schemas
 from kulkuri.shared.libraries import load_outlets
@@ -58,8 +60,13 @@ async def _up(config: HoldsConfig, plan: DemoPlan, exit_after_demo: bool) -> Non
         database_url = await database_for(config.database)
         registry = CollectorRegistry()
         metrics = MessagingMetrics(registry)
+        consortium = load_consortium(config.holds)
         runtime = build_holds(
-            config, database_url=database_url, bootstrap_servers=bootstrap, metrics=metrics
+            config,
+            database_url=database_url,
+            bootstrap_servers=bootstrap,
+            metrics=metrics,
+            consortium=consortium,
         )
         libraries = load_outlets(config.holds.consortium)
         sent: list[int] = []
@@ -77,12 +84,14 @@ async def _up(config: HoldsConfig, plan: DemoPlan, exit_after_demo: bool) -> Non
         base = f"http://{config.http.host}:{config.http.port}"
         console.print(
             f"kulkuri is up: broker {bootstrap}, metrics {base}/metrics, "
-            f"health {base}/healthz, readiness {base}/readyz (Ctrl-C stops)"
+            f"health {base}/healthz, readiness {base}/readyz, holds API {base}/docs "
+            "(Ctrl-C stops)"
         )
         await serve(
             [runtime],
             registry,
             config.http,
+            routers=[holds_router(lambda: runtime.pool, consortium)],
             jobs=[demo],
             until=(lambda: asyncio.wait_for(all_handled(), 120)) if exit_after_demo else None,
         )
@@ -109,13 +118,16 @@ def holds_run() -> None:
 async def _run_holds(config: HoldsConfig) -> None:
     assert config.kafka.bootstrap_servers is not None
     registry = CollectorRegistry()
+    consortium = load_consortium(config.holds)
     runtime = build_holds(
         config,
         database_url=await database_for(config.database),
         bootstrap_servers=config.kafka.bootstrap_servers,
         metrics=MessagingMetrics(registry),
+        consortium=consortium,
     )
-    await serve([runtime], registry, config.http)
+    routers = [holds_router(lambda: runtime.pool, consortium)]
+    await serve([runtime], registry, config.http, routers=routers)
 
 
 @app.command()

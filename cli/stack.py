@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, contextmanager
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 
 from kulkuri.shared.observability.http import add_ops_routes
@@ -23,8 +23,14 @@ from kulkuri.shared.settings import HttpSettings
 log = logging.getLogger(__name__)
 
 
-def ops_app(registry: CollectorRegistry, runtimes: Sequence[ServiceRuntime]) -> FastAPI:
+def ops_app(
+    registry: CollectorRegistry,
+    runtimes: Sequence[ServiceRuntime],
+    routers: Sequence[APIRouter] = (),
+) -> FastAPI:
     app = FastAPI(title="kulkuri", version="0.1.0")
+    for router in routers:
+        app.include_router(router)
     checks = {name: check for rt in runtimes for name, check in rt.readiness_checks().items()}
     return add_ops_routes(app, registry, checks)
 
@@ -34,6 +40,7 @@ async def serve(
     registry: CollectorRegistry,
     http: HttpSettings,
     *,
+    routers: Sequence[APIRouter] = (),
     jobs: Sequence[Callable[[], Awaitable[None]]] = (),
     until: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
@@ -45,7 +52,7 @@ async def serve(
         tune_gc_for_batches()
         server = uvicorn.Server(
             uvicorn.Config(
-                ops_app(registry, runtimes),
+                ops_app(registry, runtimes, routers),
                 host=http.host,
                 port=http.port,
                 log_config=None,

@@ -26,10 +26,15 @@ async def produce(bootstrap: str, topic: str, records: Sequence[tuple[bytes, byt
 
 
 async def read_topic(
-    bootstrap: str, topic: str, *, at_least: int, timeout: float = 30.0
+    bootstrap: str,
+    topic: str,
+    *,
+    at_least: int,
+    timeout: float = 30.0,
+    key: bytes | None = None,
 ) -> list[ConsumerRecord[bytes, bytes]]:
-    """Read the topic from the start until ``at_least`` records arrived, then a little more
-    (until a poll returns nothing) so that extra records are seen too."""
+    """Read the topic from the start until ``at_least`` records (with ``key``, if given)
+    arrived, then a little more (until a poll returns nothing) so extra records are seen."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
@@ -44,7 +49,7 @@ async def read_topic(
     try:
         while time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
-            got = [r for part in batch.values() for r in part]
+            got = [r for part in batch.values() for r in part if key is None or r.key == key]
             records.extend(got)
             if len(records) >= at_least and not got:
                 return records

@@ -144,9 +144,7 @@ async def test_a_hold_is_filled_from_another_library_and_collected_at_its_pickup
     assert hold_row["status"] == "collected"
     assert strangers == 0
 
-    decisions = [
-        r for r in await read_topic(bootstrap_servers, HOLDS, at_least=4) if r.key == bib.encode()
-    ]
+    decisions = await read_topic(bootstrap_servers, HOLDS, at_least=4, key=bib.encode())
     assert [json.loads(r.value)["type"] for r in decisions] == [
         "kulkuri.holds.copy-assigned.v1",
         "kulkuri.holds.transfer-requested.v1",
@@ -221,3 +219,21 @@ async def test_operations_endpoints_report_health_readiness_and_metrics(
         assert not_ready.status_code == 503
         assert not_ready.json()["checks"]["holds:database"] != "ok"
         assert (await client.get("/healthz")).status_code == 200, "alive, just not ready"
+
+
+async def test_a_hold_placed_before_its_copy_is_catalogued_waits_and_then_takes_it(
+    holds: tuple[ServiceRuntime, CollectorRegistry], bootstrap_servers: str, unique: str
+) -> None:
+    bib = f"late-{unique}"
+    placed = hold_placed(1, bib=bib, pickup=HOLLOLA, prefix=unique)
+    resent = placed.model_copy(update={"id": f"{placed.id}-resent"})  # same hold, new event id
+    events = [placed, placed, resent, _added(f"item-{unique}", bib, LAHTI_MAIN)]
+    await produce(
+        bootstrap_servers, CIRCULATION, [(e.partition_key(), EventCodec.encode(e)) for e in events]
+    )
+    decisions = [
+        json.loads(r.value)["type"].split(".")[2]
+        for r in await read_topic(bootstrap_servers, HOLDS, at_least=3, key=bib.encode())
+    ]
+    # Once queued (the duplicate delivery and the resent hold change nothing), then filled.
+    assert decisions == ["hold-queued", "copy-assigned", "transfer-requested"]
