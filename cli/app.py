@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -42,6 +43,9 @@ def up(
     port: int = typer.Option(8000, help="HTTP port for /metrics, /healthz, /readyz."),
     titles: int = typer.Option(60, help="Demo catalogue size (titles)."),
     holds: int = typer.Option(80, help="Demo holds to place."),
+    run: str = typer.Option(
+        "", help="Names the demo's titles, copies and holds (default: the start time)."
+    ),
     exit_after_demo: bool = typer.Option(
         False, help="Stop once every demo event is handled (for scripted runs)."
     ),
@@ -51,7 +55,10 @@ def up(
     config.http.port = port
     config.holds.consortium = network
     configure_logging(config.log)
-    asyncio.run(_up(config, DemoPlan(titles=titles, holds=holds), exit_after_demo))
+    plan = DemoPlan(
+        titles=titles, holds=holds, run=run or datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    )
+    asyncio.run(_up(config, plan, exit_after_demo))
 
 
 async def _up(config: HoldsConfig, plan: DemoPlan, exit_after_demo: bool) -> None:

@@ -43,11 +43,14 @@ class DemoPlan:
     titles: int = 60
     holds: int = 80
     seed: int = 2026
+    # Each run's ids carry the run: a second run adds a new small world beside the first
+    # instead of repeating events the inbox has already seen.
+    run: str = "1"
 
 
 def demo_events(libraries: list[LibraryOutlet], plan: DemoPlan) -> Iterator[CloudEvent]:
     rng = random.Random(plan.seed)
-    ids = uuid.UUID(int=rng.getrandbits(128))
+    ids = uuid.uuid5(uuid.UUID(int=rng.getrandbits(128)), plan.run)
     counter = 0
 
     def next_id() -> str:
@@ -58,10 +61,10 @@ def demo_events(libraries: list[LibraryOutlet], plan: DemoPlan) -> Iterator[Clou
     clock = datetime(2026, 8, 3, 9, 0, tzinfo=UTC)
     items: dict[str, list[tuple[str, str]]] = {}
     for t in range(plan.titles):
-        bib = f"demo-bib-{t:05d}"
+        bib = f"demo-{plan.run}-bib-{t:05d}"
         for c in range(rng.randint(1, 4)):
             owner = rng.choice(libraries).id
-            item = f"demo-item-{t:05d}-{c}"
+            item = f"demo-{plan.run}-item-{t:05d}-{c}"
             items.setdefault(bib, []).append((item, owner))
             yield ItemAdded.create(
                 id=next_id(),
@@ -78,8 +81,8 @@ def demo_events(libraries: list[LibraryOutlet], plan: DemoPlan) -> Iterator[Clou
             )
     for h in range(plan.holds):
         clock += timedelta(minutes=rng.randint(1, 9))
-        bib = f"demo-bib-{rng.randrange(plan.titles):05d}"
-        hold = f"demo-hold-{h:05d}"
+        bib = f"demo-{plan.run}-bib-{rng.randrange(plan.titles):05d}"
+        hold = f"demo-{plan.run}-hold-{h:05d}"
         pickup = rng.choice(libraries).id
         yield HoldPlaced.create(
             id=next_id(),
@@ -127,29 +130,29 @@ def demo_events(libraries: list[LibraryOutlet], plan: DemoPlan) -> Iterator[Clou
             )
 
 
-def broken_records() -> list[tuple[bytes, bytes]]:
+def broken_records(run: str) -> list[tuple[bytes, bytes]]:
     """Records a careless integration might send: each must be dead-lettered with a reason."""
     when = datetime(2026, 8, 3, 9, 0, tzinfo=UTC)
     unknown_library = HoldPlaced.create(
-        id="demo-broken-1",
+        id=f"demo-{run}-broken-1",
         source=SOURCE,
         time=when,
         data=HoldPlacedData(
-            hold_id="demo-hold-x",
-            bib_id="demo-bib-x",
+            hold_id=f"demo-{run}-hold-x",
+            bib_id=f"demo-{run}-bib-x",
             pickup_library="no-such-library",
             placed_at=when,
         ),
     )
     return [
-        (b"demo-bib-x", b"{not json"),
+        (f"demo-{run}-bib-x".encode(), b"{not json"),
         (
-            b"demo-bib-x",
+            f"demo-{run}-bib-x".encode(),
             b'{"specversion":"1.0","id":"demo-broken-2","source":"urn:x",'
             b'"type":"kulkuri.circulation.book-eaten.v1","time":"2026-08-03T09:00:00Z",'
             b'"data":{}}',
         ),
-        (b"demo-bib-x", EventCodec.encode(unknown_library)),
+        (f"demo-{run}-bib-x".encode(), EventCodec.encode(unknown_library)),
     ]
 
 
@@ -168,7 +171,7 @@ async def produce_demo(
     sent = 0
     try:
         records = [(e.partition_key(), EventCodec.encode(e)) for e in demo_events(libraries, plan)]
-        records.extend(broken_records())
+        records.extend(broken_records(plan.run))
         for key, value in records:
             await producer.send(CIRCULATION, value=value, key=key)
             sent += 1

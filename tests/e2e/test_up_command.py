@@ -30,7 +30,7 @@ async def test_up_runs_the_demo_through_a_broker_it_starts_itself(database_url: 
     script = Path(sys.executable).parent / "kulkuri"
     command = [
         str(script), "up", "--exit-after-demo", "--port", str(_free_port()),
-        "--titles", "12", "--holds", "15",
+        "--titles", "12", "--holds", "15", "--run", "e2e",
     ]  # fmt: skip
 
     def run() -> subprocess.CompletedProcess[str]:
@@ -45,10 +45,10 @@ async def test_up_runs_the_demo_through_a_broker_it_starts_itself(database_url: 
     conn = await asyncpg.connect(database_url)
     try:
         items = await conn.fetchval(
-            "SELECT count(*) FROM holds.items WHERE item_id LIKE 'demo-item-%'"
+            "SELECT count(*) FROM holds.items WHERE item_id LIKE 'demo-e2e-item-%'"
         )
         holds = await conn.fetchval(
-            "SELECT count(*) FROM holds.holds WHERE hold_id LIKE 'demo-hold-%'"
+            "SELECT count(*) FROM holds.holds WHERE hold_id LIKE 'demo-e2e-hold-%'"
         )
         letters = await conn.fetchval(
             "SELECT count(*) FROM holds.outbox WHERE id LIKE 'dlq:up-e2e:%'"
