@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
+
+import asyncpg
 
 from kulkuri.holds.adapters.consortium_config import (
     SAMPLE_LASTU,
@@ -13,6 +17,7 @@ from kulkuri.holds.adapters.consortium_config import (
 from kulkuri.holds.adapters.metrics import HoldsMetrics
 from kulkuri.holds.config import HoldsConfig, HoldsSettings
 from kulkuri.holds.domain.consortium import Consortium
+from kulkuri.holds.service_layer.expiry import HoldExpiry
 from kulkuri.holds.service_layer.handlers import CirculationHandler
 from kulkuri.shared.db.migrations import MigrationSet
 from kulkuri.shared.events import CIRCULATION_EVENTS, EventCodec
@@ -45,7 +50,11 @@ def load_consortium(settings: HoldsSettings) -> Consortium:
 def holds_spec(
     config: HoldsConfig, metrics: HoldsMetrics, consortium: Consortium | None = None
 ) -> ServiceSpec:
-    handler = CirculationHandler(consortium or load_consortium(config.holds), metrics)
+    members = consortium or load_consortium(config.holds)
+    handler = CirculationHandler(members, metrics)
+    expiry = HoldExpiry(
+        members, metrics, pickup_window=timedelta(days=config.holds.pickup_window_days)
+    )
     return ServiceSpec(
         name=SERVICE,
         migrations=MIGRATIONS,
@@ -58,8 +67,18 @@ def holds_spec(
             )
         ],
         output_topics=[HOLDS],
-        periodic_jobs=[PeriodicJob("holds-gauges", config.holds.gauge_interval_s, metrics.refresh)],
+        periodic_jobs=[
+            PeriodicJob("holds-gauges", config.holds.gauge_interval_s, metrics.refresh),
+            PeriodicJob("holds-expiry", config.holds.expiry_interval_s, _discard(expiry)),
+        ],
     )
+
+
+def _discard(job: HoldExpiry) -> Callable[[asyncpg.Pool], Awaitable[None]]:
+    async def run(pool: asyncpg.Pool) -> None:
+        await job(pool)
+
+    return run
 
 
 def build_runtime(

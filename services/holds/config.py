@@ -27,6 +27,9 @@ class HoldsSettings(BaseSettings):
         default=None, description="The consortium's TOML file (libraries, costs, policies)."
     )
     consumer_group: str = "kulkuri-holds"
+    # Finnish libraries typically keep a hold on the shelf for about a week.
+    pickup_window_days: float = Field(default=7.0, gt=0, description="Hold shelf time.")
+    expiry_interval_s: float = Field(default=300.0, gt=0, description="How often to expire.")
     gauge_interval_s: float = Field(
         default=15.0, gt=0, description="How often waiting-hold gauges are read."
     )

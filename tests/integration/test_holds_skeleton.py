@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -19,6 +19,7 @@ from kulkuri.holds.adapters.consortium_config import SAMPLE_LASTU, load_consorti
 from kulkuri.holds.adapters.metrics import HoldsMetrics
 from kulkuri.holds.bootstrap import build_runtime
 from kulkuri.holds.config import HoldsConfig
+from kulkuri.holds.service_layer.expiry import HoldExpiry
 from kulkuri.shared.db.pool import create_pool
 from kulkuri.shared.events import (
     EventCodec,
@@ -237,3 +238,49 @@ async def test_a_hold_placed_before_its_copy_is_catalogued_waits_and_then_takes_
     ]
     # Once queued (the duplicate delivery and the resent hold change nothing), then filled.
     assert decisions == ["hold-queued", "copy-assigned", "transfer-requested"]
+
+
+async def test_a_hold_left_on_the_shelf_expires_and_its_copy_goes_to_the_next_hold(
+    holds: tuple[ServiceRuntime, CollectorRegistry],
+    bootstrap_servers: str,
+    database_url: str,
+    unique: str,
+) -> None:
+    runtime, _ = holds
+    bib, item = f"shelf-{unique}", f"copy-{unique}"
+    first = hold_placed(1, bib=bib, pickup=HOLLOLA, prefix=unique)
+    second = hold_placed(2, bib=bib, pickup=LAHTI_MAIN, prefix=unique)
+    events = [_added(item, bib, HOLLOLA), first, _at(HOLLOLA, item, bib, "returned"), second]
+    await produce(
+        bootstrap_servers, CIRCULATION, [(e.partition_key(), EventCodec.encode(e)) for e in events]
+    )
+    kinds = [
+        json.loads(r.value)["type"].split(".")[2]
+        for r in await read_topic(bootstrap_servers, HOLDS, at_least=3, key=bib.encode())
+    ]
+    assert kinds == ["copy-assigned", "hold-ready-for-pickup", "hold-queued"]
+
+    two_weeks_later = LATER + timedelta(days=14)
+    expiry = HoldExpiry(
+        load_consortium_config(SAMPLE_LASTU),
+        pickup_window=timedelta(days=7),
+        clock=lambda: two_weeks_later,
+    )
+    assert runtime.pool is not None
+    assert await expiry(runtime.pool) >= 2
+    conn = await asyncpg.connect(database_url)
+    try:
+        statuses = dict(
+            await conn.fetch("SELECT hold_id, status FROM holds.holds WHERE bib_id = $1", bib)
+        )
+    finally:
+        await conn.close()
+    assert statuses == {first.data.hold_id: "expired", second.data.hold_id: "in_transit"}
+    later = [
+        json.loads(r.value)
+        for r in await read_topic(bootstrap_servers, HOLDS, at_least=6, key=bib.encode())
+    ][3:]
+    assert [e["type"].split(".")[2] for e in later] == [
+        "hold-closed", "copy-assigned", "transfer-requested",
+    ]  # fmt: skip
+    assert later[2]["data"]["to_library"] == LAHTI_MAIN

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from kulkuri.holds.domain import decisions as domain
-from kulkuri.shared.events import CloudEvent
 from kulkuri.shared.events import holds as events
 
 SOURCE = "urn:kulkuri:holds"
@@ -36,16 +35,17 @@ def decision_event(
     decision: domain.Decision,
     *,
     bib_id: str,
-    cause: CloudEvent,
+    cause: str,
     index: int,
     decided_at: datetime,
 ) -> events.HoldsEvent:
-    """The event for the ``index``-th decision taken while handling ``cause``."""
+    """The event for the ``index``-th decision taken while handling ``cause`` (the causing
+    event's dedupe key, or a name for a scheduled job's round)."""
     event_class = EVENT_FOR[type(decision)]
     data_class = event_class.model_fields["data"].annotation
     assert data_class is not None
     fields = {**dataclasses.asdict(decision), "bib_id": bib_id, "decided_at": decided_at}
-    event_id = uuid.uuid5(_ID_NAMESPACE, f"{cause.source}\x1f{cause.id}\x1f{index}")
+    event_id = uuid.uuid5(_ID_NAMESPACE, f"{cause}\x1f{index}")
     return event_class.create(
         id=str(event_id), source=SOURCE, time=decided_at, data=data_class(**fields)
     )

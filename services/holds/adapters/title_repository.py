@@ -243,7 +243,14 @@ class TitleRepository:
         titles = {bib_id: Title(bib_id) for bib_id in bib_ids}
         if not titles:
             return titles
-        wanted = list(titles)
+        wanted = sorted(titles)
+        # Writers of titles (the consumers, the expiry job) take the titles' locks first, in
+        # one order, so two never load the same title and overwrite each other's save.
+        await self.connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('kulkuri.title:' || b))"
+            " FROM unnest($1::text[]) b",
+            wanted,
+        )
         item_rows = await self.connection.fetch(self._items_sql, wanted)
         hold_rows = await self.connection.fetch(self._holds_sql, wanted)
         seen_items, seen_holds = self._items, self._holds

@@ -144,7 +144,11 @@ class CirculationHandler:
         for index, decision in enumerate(title.decisions[already:]):
             self._outgoing.append(
                 decision_event(
-                    decision, bib_id=bib_id, cause=event, index=index, decided_at=decided_at
+                    decision,
+                    bib_id=bib_id,
+                    cause=event.dedupe_key,
+                    index=index,
+                    decided_at=decided_at,
                 )
             )
         del title.decisions[already:]
