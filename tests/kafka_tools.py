@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
-from kulkuri.shared.events import EventCodec, HoldPlaced, HoldPlacedData
+from kulkuri.shared.events import CloudEvent, EventCodec, HoldPlaced, HoldPlacedData
 
 
 async def produce(bootstrap: str, topic: str, records: Sequence[tuple[bytes, bytes]]) -> None:
@@ -75,7 +75,7 @@ def hold_placed(
     )
 
 
-def encoded(event: HoldPlaced) -> tuple[bytes, bytes]:
+def encoded(event: CloudEvent) -> tuple[bytes, bytes]:
     return event.partition_key(), EventCodec.encode(event)
 
 

@@ -284,3 +284,34 @@ async def test_a_hold_left_on_the_shelf_expires_and_its_copy_goes_to_the_next_ho
         "hold-closed", "copy-assigned", "transfer-requested",
     ]  # fmt: skip
     assert later[2]["data"]["to_library"] == LAHTI_MAIN
+
+
+async def test_a_copy_catalogued_under_a_second_title_is_refused_and_consumption_goes_on(
+    holds: tuple[ServiceRuntime, CollectorRegistry], bootstrap_servers: str, unique: str
+) -> None:
+    runtime, registry = holds
+    copy = f"twice-{unique}"
+    first, second = _added(copy, f"a-{unique}", LAHTI_MAIN), _added(copy, f"b-{unique}", HOLLOLA)
+    second = second.model_copy(update={"id": f"{second.id}-b"})
+    after = hold_placed(9, bib=f"b-{unique}", pickup=HOLLOLA, prefix=unique)
+    await produce(bootstrap_servers, CIRCULATION, [encoded(first)])
+
+    async def stored() -> bool:
+        assert runtime.pool is not None
+        return bool(
+            await runtime.pool.fetchval("SELECT count(*) FROM holds.items WHERE item_id = $1", copy)
+        )
+
+    await eventually(stored, what="the copy stored under its first title")
+    await produce(bootstrap_servers, CIRCULATION, [encoded(second), encoded(after)])
+    letters = await read_topic(
+        bootstrap_servers, dead_letter_topic(CIRCULATION), at_least=1, key=f"b-{unique}".encode()
+    )
+    assert [dict(r.headers)["kulkuri-dlq-reason"] for r in letters] == [b"contradicts_state"]
+    assert copy.encode() in dict(letters[0].headers)["kulkuri-dlq-detail"]
+    kinds = [
+        json.loads(r.value)["type"].split(".")[2]
+        for r in await read_topic(bootstrap_servers, HOLDS, at_least=1, key=f"b-{unique}".encode())
+    ]
+    assert kinds == ["hold-queued"], "the next event of that title was still handled"
+    assert metric(registry, "kulkuri_events_dead_lettered_total", reason="contradicts_state") >= 1

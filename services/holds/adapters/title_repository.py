@@ -210,6 +210,7 @@ class TitleRepository:
     def __init__(self, connection: asyncpg.Connection, *, schema: str = "holds") -> None:
         self.connection = connection
         s = checked_schema(schema)
+        self._schema = s
         self._items_sql = (
             f"SELECT {', '.join(ITEM_COLUMNS)} FROM {s}.items"
             " WHERE bib_id = ANY($1::text[]) ORDER BY ordinal, item_id"
@@ -235,6 +236,22 @@ class TitleRepository:
         # The rows as last loaded or saved, by item_id and by hold_id.
         self._items: dict[str, ItemRow] = {}
         self._holds: dict[str, HoldRow] = {}
+
+    async def titles_of(
+        self, item_ids: Collection[str], hold_ids: Collection[str]
+    ) -> dict[str, str]:
+        """The bib_id each known copy or hold id is stored under (one query per table), so a
+        handler can refuse an id that another title already owns before it is saved."""
+        owners: dict[str, str] = {}
+        for table, column, ids in (("items", "item_id", item_ids), ("holds", "hold_id", hold_ids)):
+            if ids:
+                rows = await self.connection.fetch(
+                    f"SELECT {column}, bib_id FROM {self._schema}.{table}"
+                    f" WHERE {column} = ANY($1::text[])",
+                    list(ids),
+                )
+                owners.update((row[0], row[1]) for row in rows)
+        return owners
 
     async def load(self, bib_ids: Collection[str]) -> dict[str, Title]:
         """The titles of ``bib_ids``; a title with no rows is an empty ``Title``."""

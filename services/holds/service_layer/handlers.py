@@ -116,10 +116,16 @@ class CirculationHandler:
         self._titles: dict[str, Title] = {}
         self._changed: set[str] = set()
         self._outgoing: list[HoldsEvent] = []
+        self._owners: dict[str, str] = {}
 
     async def begin_batch(self, events: Sequence[CirculationEvent], tx: Transaction) -> None:
-        bib_ids = {event.data.bib_id for event in events}
-        self._titles = await TitleRepository(tx.connection).load(bib_ids)
+        repository = TitleRepository(tx.connection)
+        self._titles = await repository.load({event.data.bib_id for event in events})
+        # Ids are global in the tables but per title in the domain: know who owns the new ones.
+        self._owners = await repository.titles_of(
+            {e.data.item_id for e in events if isinstance(e, ItemAdded)},
+            {e.data.hold_id for e in events if isinstance(e, HoldPlaced)},
+        )
         self._changed = set()
         self._outgoing = []
 
@@ -131,6 +137,7 @@ class CirculationHandler:
                     f"library {library_id!r} is not a member of {self.consortium.name}",
                 )
         bib_id = event.data.bib_id
+        self._refuse_ids_of_other_titles(event)
         title = self._titles.get(bib_id)
         if title is None:  # not announced by begin_batch (a handler used on its own)
             title = (await TitleRepository(tx.connection).load({bib_id}))[bib_id]
@@ -153,6 +160,24 @@ class CirculationHandler:
             )
         del title.decisions[already:]
         self._changed.add(bib_id)
+        if isinstance(event, ItemAdded):
+            self._owners[event.data.item_id] = bib_id
+        elif isinstance(event, HoldPlaced):
+            self._owners[event.data.hold_id] = bib_id
+
+    def _refuse_ids_of_other_titles(self, event: CirculationEvent) -> None:
+        if isinstance(event, ItemAdded):
+            new_id = event.data.item_id
+        elif isinstance(event, HoldPlaced):
+            new_id = event.data.hold_id
+        else:
+            return
+        owner = self._owners.get(new_id)
+        if owner is not None and owner != event.data.bib_id:
+            raise InvalidEventError(
+                "contradicts_state",
+                f"{new_id!r} already belongs to title {owner!r}, not {event.data.bib_id!r}",
+            )
 
     async def end_batch(self, tx: Transaction) -> None:
         await TitleRepository(tx.connection).save(self._titles[b] for b in self._changed)
