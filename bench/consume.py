@@ -73,7 +73,7 @@ from kulkuri.shared.db.outbox import OutboxStore
 from kulkuri.shared.db.pool import create_pool
 from kulkuri.shared.events import CIRCULATION_EVENTS, CirculationEvent, EventCodec
 from kulkuri.shared.messaging import EventConsumer, InboxBatchProcessor, Transaction
-from kulkuri.shared.messaging.processing import BatchResult, Record
+from kulkuri.shared.messaging.processing import BatchResult, DecodedBatch, Record
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import tune_gc_for_batches
 from kulkuri.shared.settings import KafkaSettings
@@ -203,11 +203,14 @@ class CountingProcessor:
     def stop_with(self, stop: Callable[[], None]) -> None:
         self._stop = stop
 
-    async def process(self, records: Sequence[Record]) -> BatchResult:
+    def decode(self, records: Sequence[Record]) -> DecodedBatch[CirculationEvent]:
         if self.first is None:
             self.first = Mark.now()
-        result = await self._inner.process(records)
         self.records += len(records)
+        return self._inner.decode(records)
+
+    async def commit(self, batch: DecodedBatch[CirculationEvent]) -> BatchResult:
+        result = await self._inner.commit(batch)
         self.batches += 1
         self.handled += result.handled
         self.duplicates += result.duplicates

@@ -126,20 +126,18 @@ class ServiceRuntime:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for consumer in self.consumers:
-            consumer.request_stop()
-        if self.relay is not None:
-            self.relay.request_stop()
+        self.request_stop()
         await self._stack.aclose()
 
     async def _start(self) -> None:
         spec = self.spec
         await upgrade(spec.migrations, self.database_url)
+        inputs = self._input_topics()
         await ensure_topics(
             self.bootstrap_servers,
             [
-                *self._input_topics(),
-                *map(dead_letter_topic, self._input_topics()),
+                *inputs,
+                *map(dead_letter_topic, inputs),
                 *spec.output_topics,
             ],
             partitions=self.kafka.default_partitions,

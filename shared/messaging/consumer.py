@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError
@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 
 
 class BatchProcessor(Protocol):
-    async def process(self, records: Sequence[Record]) -> BatchResult: ...
+    """Decodes a fetched batch once, then commits it (again, if a transient fault retries)."""
+
+    def decode(self, records: Sequence[Record]) -> Any: ...
+
+    async def commit(self, batch: Any) -> BatchResult: ...
 
 
 class EventConsumer:
@@ -97,9 +101,10 @@ class EventConsumer:
 
     async def _process_with_retries(self, records: list[Record]) -> None:
         s = self._settings
+        batch = self._processor.decode(records)
         for attempt in range(1, s.retry_attempts + 1):
             try:
-                await self._processor.process(records)
+                await self._processor.commit(batch)
                 return
             except Exception as exc:
                 if not is_transient(exc):

@@ -77,6 +77,10 @@ class BatchResult:
     dead_lettered: int = 0
 
 
+DecodedBatch: TypeAlias = tuple[list[tuple[Record, EventT]], list[tuple[Record, InvalidEventError]]]
+"""The batch's valid events and its undecodable records with why."""
+
+
 class _IsolateEvents(Exception):
     """A handler rejected an event: redo the batch with a savepoint around each event."""
 
@@ -108,16 +112,16 @@ class InboxBatchProcessor(Generic[EventT]):
         )
         self._conn: asyncpg.Connection | None = None
 
-    async def process(self, records: Sequence[Record]) -> BatchResult:
-        events, dead = self._decode(records)
+    async def commit(self, batch: DecodedBatch[EventT]) -> BatchResult:
+        """Apply a decoded batch in one transaction; may be retried with the same batch."""
+        events, dead = batch
         try:
             return await self._commit(events, dead, isolate=False)
         except _IsolateEvents:
             return await self._commit(events, dead, isolate=True)
 
-    def _decode(
-        self, records: Sequence[Record]
-    ) -> tuple[list[tuple[Record, EventT]], list[tuple[Record, InvalidEventError]]]:
+    def decode(self, records: Sequence[Record]) -> DecodedBatch[EventT]:
+        """Parse and validate once per fetched batch, however often its commit is retried."""
         events: list[tuple[Record, EventT]] = []
         dead: list[tuple[Record, InvalidEventError]] = []
         consumed: Counter[tuple[str, str]] = Counter()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
@@ -76,7 +77,7 @@ class OutboxRelay:
                 while not self._stopping.is_set():
                     published = await self.publish_once(conn)
                     if published < self._settings.batch_size:
-                        await self._idle(conn)
+                        await self._wait(self._settings.poll_interval_s)
             finally:
                 self.is_leader = False
                 if not conn.is_closed():
@@ -101,8 +102,8 @@ class OutboxRelay:
             if self._after_publish is not None:
                 await self._after_publish(pending)
             await self._store.mark_published(conn, [row.seq for row in pending])
-            for row in pending:
-                self._metrics.outbox_published.labels(self.service, row.message.topic).inc()
+            for topic, count in Counter(row.message.topic for row in pending).items():
+                self._metrics.outbox_published.labels(self.service, topic).inc(count)
         await self._update_backlog(conn)
         return len(pending)
 
@@ -114,9 +115,6 @@ class OutboxRelay:
                 log.info("outbox relay is active", extra={"schema": self._store.schema})
                 return
             await self._wait(self._settings.poll_interval_s)
-
-    async def _idle(self, conn: asyncpg.Connection) -> None:
-        await self._wait(self._settings.poll_interval_s)
 
     async def _wait(self, seconds: float) -> None:
         # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that

@@ -23,15 +23,6 @@ class _ContextFilter(logging.Filter):
         return True
 
 
-@contextmanager
-def event_context(event_id: str) -> Iterator[None]:
-    token = _event_id.set(event_id)
-    try:
-        yield
-    finally:
-        _event_id.reset(token)
-
-
 def bind_event_id(event_id: str) -> Token[str | None]:
     """The hot-path form of :func:`event_context` (no generator per event)."""
     return _event_id.set(event_id)
@@ -39,6 +30,15 @@ def bind_event_id(event_id: str) -> Token[str | None]:
 
 def unbind_event_id(token: Token[str | None]) -> None:
     _event_id.reset(token)
+
+
+@contextmanager
+def event_context(event_id: str) -> Iterator[None]:
+    token = bind_event_id(event_id)
+    try:
+        yield
+    finally:
+        unbind_event_id(token)
 
 
 def set_service(name: str) -> None:

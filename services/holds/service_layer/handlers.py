@@ -138,10 +138,7 @@ class CirculationHandler:
                 )
         bib_id = event.data.bib_id
         self._refuse_ids_of_other_titles(event)
-        title = self._titles.get(bib_id)
-        if title is None:  # not announced by begin_batch (a handler used on its own)
-            title = (await TitleRepository(tx.connection).load({bib_id}))[bib_id]
-            self._titles[bib_id] = title
+        title = self._titles[bib_id]  # begin_batch loaded every title of the batch
         already = len(title.decisions)
         try:
             APPLY[type(event)](title, self.consortium, event, self._today(event.time))
