@@ -129,9 +129,11 @@ class BatchClock:
             self.done.set()
 
 
-def holds_config(env: Environment, batch: int, partitions: int) -> HoldsConfig:
+def holds_config(env: Environment, batch: int, partitions: int, consumers: int) -> HoldsConfig:
     return HoldsConfig(
-        holds=HoldsSettings(consortium="Helmet", consumer_group="kulkuri-holds-bench"),
+        holds=HoldsSettings(
+            consortium="Helmet", consumer_group="kulkuri-holds-bench", consumers=consumers
+        ),
         kafka=KafkaSettings(
             bootstrap_servers=env.bootstrap,
             client_id="kulkuri-holds-bench",
@@ -230,7 +232,7 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         metrics = MessagingMetrics(CollectorRegistry())
         clock = BatchClock(args.events)
         runtime = build_runtime(
-            holds_config(env, args.batch, args.partitions),
+            holds_config(env, args.batch, args.partitions, args.consumers),
             database_url=env.db_url,
             bootstrap_servers=env.bootstrap,
             metrics=metrics,
@@ -269,6 +271,7 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     summary.update(
         {
             "partitions": args.partitions,
+            "consumers": args.consumers,
             "titles": args.titles,
             "libraries": len(consortium.libraries),
             "seed": args.seed,
@@ -362,6 +365,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=500, help="max_batch_records (B)")
     parser.add_argument("--partitions", type=int, default=3, help="partitions of the topics")
     parser.add_argument("--titles", type=int, default=5_000, help="titles in the catalogue")
+    parser.add_argument(
+        "--consumers", type=int, default=3, help="consumers of the holds group (HOLDS_CONSUMERS)"
+    )
     parser.add_argument("--seed", type=int, default=2026, help="generator seed")
     parser.add_argument("--latency", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--latency-rate", type=float, default=500.0, help="events/s")

@@ -55,12 +55,22 @@ def tune_gc_for_batches() -> None:
 
 @dataclass(frozen=True)
 class Subscription:
-    """One consumer group of a service: what it reads and who handles it."""
+    """One consumer group of a service: what it reads and who handles it.
+
+    ``consumers``: how many members of the group this process runs. Each has its own
+    partitions, database connection and batches, so one can compute while another waits
+    on the database; they share ``handler``, which must keep per-batch state on the batch's
+    ``Transaction`` (``scratch``), not on itself."""
 
     group_id: str
     topics: Sequence[str]
     codec: EventCodec[Any]
     handler: EventHandler[Any]
+    consumers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.consumers < 1:
+            raise ValueError(f"{self.group_id}: consumers must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -163,31 +173,41 @@ class ServiceRuntime:
             metrics=self.metrics,
             after_publish=self.hooks.after_publish,
         )
-        for sub in spec.subscriptions:
-            processor = InboxBatchProcessor(
-                service=spec.name,
-                consumer_group=sub.group_id,
-                pool=self.pool,
-                inbox=inbox,
-                outbox=outbox,
-                codec=sub.codec,
-                handler=sub.handler,
-                metrics=self.metrics,
+        # Started together, a group's members join in one round rather than one by one.
+        await asyncio.gather(
+            *(
+                self._start_consumer(sub, inbox, outbox)
+                for sub in spec.subscriptions
+                for _ in range(sub.consumers)
             )
-            self._stack.push_async_callback(processor.close)
-            consumer = EventConsumer(
-                service=spec.name,
-                topics=sub.topics,
-                group_id=sub.group_id,
-                bootstrap_servers=self.bootstrap_servers,
-                settings=self.kafka,
-                processor=processor,
-                metrics=self.metrics,
-                after_processed=self.hooks.after_processed,
-            )
-            await consumer.start()
-            self._stack.push_async_callback(consumer.stop)
-            self.consumers.append(consumer)
+        )
+
+    async def _start_consumer(self, sub: Subscription, inbox: Inbox, outbox: OutboxStore) -> None:
+        assert self.pool is not None
+        processor = InboxBatchProcessor(
+            service=self.spec.name,
+            consumer_group=sub.group_id,
+            pool=self.pool,
+            inbox=inbox,
+            outbox=outbox,
+            codec=sub.codec,
+            handler=sub.handler,
+            metrics=self.metrics,
+        )
+        self._stack.push_async_callback(processor.close)
+        consumer = EventConsumer(
+            service=self.spec.name,
+            topics=sub.topics,
+            group_id=sub.group_id,
+            bootstrap_servers=self.bootstrap_servers,
+            settings=self.kafka,
+            processor=processor,
+            metrics=self.metrics,
+            after_processed=self.hooks.after_processed,
+        )
+        await consumer.start()
+        self._stack.push_async_callback(consumer.stop)
+        self.consumers.append(consumer)
 
     def _input_topics(self) -> list[str]:
         return [topic for sub in self.spec.subscriptions for topic in sub.topics]

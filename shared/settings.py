@@ -42,7 +42,8 @@ class DatabaseSettings(BaseSettings):
     url: str | None = Field(default=None, description="postgresql://user@host:port/db")
     name: str = Field(default="kulkuri", description="Database used when url is unset.")
     pool_min_size: int = Field(default=1, ge=0)
-    pool_max_size: int = Field(default=5, ge=1)
+    # Each consumer holds one connection; the relay, jobs and read API share the rest.
+    pool_max_size: int = Field(default=10, ge=1)
 
 
 class HttpSettings(BaseSettings):

@@ -15,6 +15,7 @@ from kulkuri.holds.adapters.consortium_config import (
     write_sample_config,
 )
 from kulkuri.holds.adapters.metrics import HoldsMetrics
+from kulkuri.holds.adapters.title_cache import TitleCache
 from kulkuri.holds.config import HoldsConfig, HoldsSettings
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.service_layer.expiry import HoldExpiry
@@ -51,7 +52,7 @@ def holds_spec(
     config: HoldsConfig, metrics: HoldsMetrics, consortium: Consortium | None = None
 ) -> ServiceSpec:
     members = consortium or load_consortium(config.holds)
-    handler = CirculationHandler(members, metrics)
+    handler = CirculationHandler(members, metrics, cache=TitleCache(config.holds.title_cache_size))
     expiry = HoldExpiry(
         members, metrics, pickup_window=timedelta(days=config.holds.pickup_window_days)
     )
@@ -64,6 +65,7 @@ def holds_spec(
                 topics=[CIRCULATION],
                 codec=EventCodec(CIRCULATION_EVENTS),
                 handler=handler,
+                consumers=config.holds.consumers,
             )
         ],
         output_topics=[HOLDS],

@@ -27,6 +27,16 @@ class HoldsSettings(BaseSettings):
         default=None, description="The consortium's TOML file (libraries, costs, policies)."
     )
     consumer_group: str = "kulkuri-holds"
+    consumers: int = Field(
+        default=3,
+        ge=1,
+        le=64,
+        description="Consumers of the group in this process (one computes while another"
+        " waits on the database); more than the topic's partitions would idle.",
+    )
+    title_cache_size: int = Field(
+        default=50_000, ge=1, description="Titles kept in memory between batches."
+    )
     # Finnish libraries typically keep a hold on the shelf for about a week.
     pickup_window_days: float = Field(default=7.0, gt=0, description="Hold shelf time.")
     expiry_interval_s: float = Field(default=300.0, gt=0, description="How often to expire.")

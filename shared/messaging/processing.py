@@ -33,10 +33,12 @@ Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 @dataclass
 class Transaction:
-    """What a handler may touch: the batch's connection, and an outbox to publish through."""
+    """What a handler may touch: the batch's connection, an outbox to publish through, and
+    ``scratch``, where batch hooks keep what they know for the length of the batch."""
 
     connection: asyncpg.Connection
     outbox: list[OutboxMessage] = field(default_factory=list)
+    scratch: dict[str, Any] = field(default_factory=dict)
 
     def publish(self, topic: str, event: CloudEvent) -> None:
         self.outbox.append(

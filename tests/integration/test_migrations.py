@@ -39,13 +39,14 @@ async def test_holds_migrations_run_from_empty_down_to_base_and_up_again(
 ) -> None:
     assert await current_revision(HOLDS, empty_database) is None
     await upgrade(HOLDS, empty_database)
-    assert await current_revision(HOLDS, empty_database) == "0002"
+    assert await current_revision(HOLDS, empty_database) == "0003"
     assert await _tables(empty_database, "holds") == {
         "alembic_version",
         "inbox",
         "outbox",
         "items",
         "holds",
+        "titles",
     }
     await upgrade(HOLDS, empty_database)  # idempotent at head
     await downgrade(HOLDS, empty_database)

@@ -294,7 +294,7 @@ async def test_two_thousand_titles_take_one_statement_per_table(
     )
 
 
-async def test_migration_0002_goes_down_to_0001_and_up_again(
+async def test_migrations_go_down_to_0001_and_up_again_keeping_titles(
     database_url: str, unique: str
 ) -> None:
     own = MigrationSet(schema=f"holds_{unique}", script_location=MIGRATIONS.script_location)
@@ -303,7 +303,7 @@ async def test_migration_0002_goes_down_to_0001_and_up_again(
     try:
         shape_0001 = await columns(conn, own.schema)
         await upgrade(own, database_url)
-        assert await current_revision(own, database_url) == "0002"
+        assert await current_revision(own, database_url) == "0003"
         book = busy_title(f"{unique}-busy")
         await TitleRepository(conn, schema=own.schema).save([book])
 
@@ -314,6 +314,9 @@ async def test_migration_0002_goes_down_to_0001_and_up_again(
         assert n_items == len(book.items)  # 0001's columns keep their data
 
         await upgrade(own, database_url)
+        # 0003 gave the title that was already stored a version.
+        versions = await conn.fetch(f"SELECT bib_id FROM {own.schema}.titles")
+        assert [r[0] for r in versions] == [book.bib_id]
         again = (await TitleRepository(conn, schema=own.schema).load([book.bib_id]))[book.bib_id]
         assert again.items.keys() == book.items.keys()
         assert {h.hold_id: h.status for h in again.holds.values()} == {

@@ -31,6 +31,22 @@ EVENT_FOR: dict[type[Any], type[events.HoldsEvent]] = {
 }
 
 
+def _fields(decision_class: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(decision_class))
+
+
+# Per decision type: its event class, that event's data class and the decision's field names
+# (decisions are flat, so reading the fields directly replaces ``dataclasses.asdict``).
+_SHAPES: dict[type[Any], tuple[type[events.HoldsEvent], Any, tuple[str, ...]]] = {
+    decision_class: (
+        event_class,
+        event_class.model_fields["data"].annotation,
+        _fields(decision_class),
+    )
+    for decision_class, event_class in EVENT_FOR.items()
+}
+
+
 def decision_event(
     decision: domain.Decision,
     *,
@@ -41,10 +57,10 @@ def decision_event(
 ) -> events.HoldsEvent:
     """The event for the ``index``-th decision taken while handling ``cause`` (the causing
     event's dedupe key, or a name for a scheduled job's round)."""
-    event_class = EVENT_FOR[type(decision)]
-    data_class = event_class.model_fields["data"].annotation
-    assert data_class is not None
-    fields = {**dataclasses.asdict(decision), "bib_id": bib_id, "decided_at": decided_at}
+    event_class, data_class, names = _SHAPES[type(decision)]
+    fields = {name: getattr(decision, name) for name in names}
+    fields["bib_id"] = bib_id
+    fields["decided_at"] = decided_at
     event_id = uuid.uuid5(_ID_NAMESPACE, f"{cause}\x1f{index}")
     return event_class.create(
         id=str(event_id), source=SOURCE, time=decided_at, data=data_class(**fields)

@@ -1,10 +1,17 @@
 """PostgreSQL persistence of ``Title`` aggregates, a batch at a time (schema ``holds``).
 
-A title is its rows in ``items`` and ``holds`` (``bib_id`` ties them together; there is no
-title row). ``load`` reads a batch of titles with one query per table; ``save`` writes a
-batch with one set-based upsert per table (``INSERT ... SELECT FROM unnest(...) ON
+A title is its rows in ``items`` and ``holds`` (``bib_id`` ties them together) and its
+version in ``titles``. ``load`` reads a batch of titles with one query per table; ``save``
+writes a batch with one set-based upsert per table (``INSERT ... SELECT FROM unnest(...) ON
 CONFLICT DO UPDATE``), and only the rows that differ from what this repository last loaded
 or saved, so a title that did not change costs nothing and an unchanged batch no statement.
+Each title whose rows were written takes a new version (``0003_title_versions``).
+
+With a ``TitleCache`` and ``closed_holds=False`` (the consumer's way), ``load`` first asks
+for the titles' versions and reads rows only for titles the cache lacks or holds at another
+version; ``keep`` hands titles back to the cache once their batch saved them. Without
+closed holds a title has its open holds plus those named in ``named_holds`` (an event may
+name a closed one: a second cancellation, say).
 
 One repository per transaction: what it remembers of the rows is only true while the
 transaction that read or wrote them is alive (a rolled-back save would leave it believing
@@ -24,15 +31,16 @@ read as ``collected``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 import orjson
 
+from kulkuri.holds.adapters.title_cache import CachedTitle, TitleCache
 from kulkuri.holds.domain.decisions import TransferReason
-from kulkuri.holds.domain.entities import Hold, Item
+from kulkuri.holds.domain.entities import CLOSED_HOLD, Hold, Item
 from kulkuri.holds.domain.model import HoldStatus, ItemStatus
 from kulkuri.holds.domain.title import Title
 from kulkuri.shared.db.schema import checked_schema
@@ -70,10 +78,10 @@ ITEM_TYPES = (
     "text",
     "int4",
 )
+# ``ordinal`` is no part of a hold's row: it comes from a sequence on the first write.
 HOLD_COLUMNS = (
     "hold_id",
     "bib_id",
-    "ordinal",
     "pickup_library",
     "placed_at",
     "expires_at",
@@ -86,7 +94,6 @@ HOLD_COLUMNS = (
 HOLD_TYPES = (
     "text",
     "text",
-    "int4",
     "text",
     "timestamptz",
     "timestamptz",
@@ -96,6 +103,9 @@ HOLD_TYPES = (
     "bool",
     "timestamptz",
 )
+OPEN_HOLD_STATUSES = [
+    status.value for status in HoldStatus if status not in CLOSED_HOLD | {HoldStatus.FILLED}
+]
 _ITEM_STATUS = {status.value: status for status in ItemStatus}
 _HOLD_STATUS = {status.value: status for status in HoldStatus}
 _REASON = {reason.value: reason for reason in TransferReason}
@@ -121,14 +131,15 @@ def _upsert_sql(
     types: tuple[str, ...],
     key: str,
     *,
-    also: tuple[tuple[str, str, str], ...] = (),
+    also: tuple[tuple[str, str, str | None], ...] = (),
 ) -> str:
-    """``also``: (column, value inserted, value on update) beyond the unnest arrays."""
+    """``also``: (column, value inserted, value on update or None to keep the stored one)
+    beyond the unnest arrays."""
     params = ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(types, 1))
     names = ", ".join([*columns, *(c for c, _, _ in also)])
     values = ", ".join(["u.*", *(v for _, v, _ in also)])
     updates = [f"{c} = EXCLUDED.{c}" for c in columns if c not in (key, "bib_id")]
-    updates += [f"{c} = {v}" for c, _, v in also]
+    updates += [f"{c} = {v}" for c, _, v in also if v is not None]
     return f"""
         INSERT INTO {table} AS t ({names})
         SELECT {values} FROM unnest({params}) AS u
@@ -164,12 +175,11 @@ def _item_row(bib_id: str, ordinal: int, item: Item) -> ItemRow:
     )
 
 
-def _hold_row(bib_id: str, ordinal: int, hold: Hold) -> HoldRow:
+def _hold_row(bib_id: str, hold: Hold) -> HoldRow:
     """Without status_since; ``history`` as a tuple of (status, at) pairs."""
     return (
         hold.hold_id,
         bib_id,
-        ordinal,
         hold.pickup_library,
         hold.placed_at,
         hold.expires_at,
@@ -206,19 +216,67 @@ def _history(raw: str) -> list[tuple[HoldStatus, datetime]]:
     return [(_hold_status(status), datetime.fromisoformat(at)) for status, at in orjson.loads(raw)]
 
 
+def _hold(row: asyncpg.Record) -> tuple[Hold, bool]:
+    """The hold of a row, and whether it was written with 0001's columns only."""
+    raw, status = row[7], _hold_status(row[5])
+    legacy = raw == "[]"
+    if legacy:
+        history = [(HoldStatus.WAITING, row[3])]
+        if status is HoldStatus.FILLED:
+            status = HoldStatus.COLLECTED
+        if status is not HoldStatus.WAITING:
+            history.append((status, row[9]))
+    else:
+        history = _history(raw)
+    hold = Hold(
+        hold_id=row[0],
+        pickup_library=row[2],
+        placed_at=row[3],
+        expires_at=row[4],
+        status=status,
+        item_id=row[6],
+        history=history,
+        passed_through=row[8],
+    )
+    return hold, legacy
+
+
 class TitleRepository:
-    def __init__(self, connection: asyncpg.Connection, *, schema: str = "holds") -> None:
+    def __init__(
+        self,
+        connection: asyncpg.Connection,
+        *,
+        schema: str = "holds",
+        cache: TitleCache | None = None,
+    ) -> None:
         self.connection = connection
+        self.cache = cache
         s = checked_schema(schema)
         self._schema = s
         self._items_sql = (
             f"SELECT {', '.join(ITEM_COLUMNS)} FROM {s}.items"
             " WHERE bib_id = ANY($1::text[]) ORDER BY ordinal, item_id"
         )
-        self._holds_sql = (
-            f"SELECT {', '.join(HOLD_COLUMNS[:-3])}, history::text, passed_through, status_since"
-            f" FROM {s}.holds WHERE bib_id = ANY($1::text[]) ORDER BY ordinal, placed_at, hold_id"
+        columns = ", ".join(HOLD_COLUMNS[:-3])
+        holds = f"SELECT {columns}, history::text, passed_through, status_since"
+        order = " ORDER BY ordinal, placed_at, hold_id"
+        self._holds_sql = f"{holds} FROM {s}.holds WHERE bib_id = ANY($1::text[]){order}"
+        self._open_holds_sql = (
+            f"{holds} FROM {s}.holds WHERE bib_id = ANY($1::text[]) AND status = ANY($2::text[])"
+            + order
         )
+        self._named_holds_sql = (
+            f"{holds} FROM {s}.holds WHERE hold_id = ANY($1::text[]) AND bib_id = ANY($2::text[])"
+            + order
+        )
+        self._versions_sql = (
+            f"SELECT bib_id, version FROM {s}.titles WHERE bib_id = ANY($1::text[])"
+        )
+        self._bump_sql = f"""
+            INSERT INTO {s}.titles AS t (bib_id, version)
+            SELECT b, nextval('{s}.title_versions') FROM unnest($1::text[]) AS b
+            ON CONFLICT (bib_id) DO UPDATE SET version = EXCLUDED.version
+            RETURNING bib_id, version"""
         # An item's status_since: when a transaction last changed its status.
         since = "CASE WHEN t.status = EXCLUDED.status THEN t.status_since ELSE now() END"
         self._save_items_sql = _upsert_sql(
@@ -228,14 +286,19 @@ class TitleRepository:
             "item_id",
             also=(("status_since", "now()", since),),
         )
-        self._save_holds_sql = _upsert_sql(f"{s}.holds", HOLD_COLUMNS, HOLD_TYPES, "hold_id")
+        self._save_holds_sql = _upsert_sql(
+            f"{s}.holds",
+            HOLD_COLUMNS,
+            HOLD_TYPES,
+            "hold_id",
+            also=(("ordinal", f"nextval('{s}.hold_ordinals')", None),),
+        )
         self._owners_sql = {
             "item": f"SELECT item_id, bib_id FROM {s}.items WHERE item_id = ANY($1::text[])",
             "hold": f"SELECT hold_id, bib_id FROM {s}.holds WHERE hold_id = ANY($1::text[])",
         }
-        # The rows as last loaded or saved, by item_id and by hold_id.
-        self._items: dict[str, ItemRow] = {}
-        self._holds: dict[str, HoldRow] = {}
+        # Per title of this transaction: its version and its rows as last loaded or saved.
+        self._entries: dict[str, CachedTitle] = {}
 
     async def titles_of(
         self, item_ids: Collection[str], hold_ids: Collection[str]
@@ -243,63 +306,85 @@ class TitleRepository:
         """The bib_id each known copy or hold id is stored under (one query per table), so a
         handler can refuse an id that another title already owns before it is saved."""
         owners: dict[str, str] = {}
-        for table, column, ids in (("items", "item_id", item_ids), ("holds", "hold_id", hold_ids)):
+        for kind, ids in (("item", item_ids), ("hold", hold_ids)):
             if ids:
-                rows = await self.connection.fetch(
-                    f"SELECT {column}, bib_id FROM {self._schema}.{table}"
-                    f" WHERE {column} = ANY($1::text[])",
-                    list(ids),
-                )
+                rows = await self.connection.fetch(self._owners_sql[kind], list(ids))
                 owners.update((row[0], row[1]) for row in rows)
         return owners
 
-    async def load(self, bib_ids: Collection[str]) -> dict[str, Title]:
-        """The titles of ``bib_ids``; a title with no rows is an empty ``Title``."""
+    async def load(
+        self,
+        bib_ids: Collection[str],
+        *,
+        closed_holds: bool = True,
+        named_holds: Mapping[str, str] | None = None,
+    ) -> dict[str, Title]:
+        """The titles of ``bib_ids``; a title with no rows is an empty ``Title``.
+
+        ``closed_holds=False``: only open holds, plus the closed ones ``named_holds`` names
+        (hold id to the bib_id an event gave it); titles come from the cache, if there is
+        one, when it has them at their version.
+        """
         if isinstance(bib_ids, str):
             raise TypeError("load takes a collection of bib ids, not one")
-        titles = {bib_id: Title(bib_id) for bib_id in bib_ids}
-        if not titles:
-            return titles
-        wanted = sorted(titles)
-        # Writers of titles (the consumers, the expiry job) take the titles' locks first, in
-        # one order, so two never load the same title and overwrite each other's save.
+        wanted = sorted(set(bib_ids))
+        if not wanted:
+            return {}
+        # Writers of titles (the consumers, the jobs) take the titles' locks first, in one
+        # order, so two never load the same title and overwrite each other's save.
         await self.connection.execute(
             "SELECT pg_advisory_xact_lock(hashtext('kulkuri.title:' || b))"
             " FROM unnest($1::text[]) b",
             wanted,
         )
-        item_rows = await self.connection.fetch(self._items_sql, wanted)
-        hold_rows = await self.connection.fetch(self._holds_sql, wanted)
-        seen_items, seen_holds = self._items, self._holds
-        for row in item_rows:
+        # Read after the locks are held: a statement's snapshot starts with the statement.
+        versions: dict[str, int] = dict(await self.connection.fetch(self._versions_sql, wanted))
+        entries = self._entries
+        missing = wanted
+        if self.cache is not None and not closed_holds:
+            cached = self.cache.take(wanted)
+            for bib_id, entry in cached.items():
+                if entry.version is not None and entry.version == versions.get(bib_id):
+                    entries[bib_id] = entry
+            missing = [bib_id for bib_id in wanted if bib_id not in entries]
+            self.cache.hits += len(wanted) - len(missing)
+            self.cache.misses += len(missing)
+        for bib_id in missing:
+            entries[bib_id] = CachedTitle(Title(bib_id), versions.get(bib_id))
+        if missing:
+            await self._read_rows(missing, closed_holds)
+        if named_holds and not closed_holds:
+            absent = [
+                hold_id
+                for hold_id, bib_id in named_holds.items()
+                if bib_id in entries and hold_id not in entries[bib_id].title.holds
+            ]
+            if absent:
+                self._add_holds(await self.connection.fetch(self._named_holds_sql, absent, wanted))
+        return {bib_id: entries[bib_id].title for bib_id in wanted}
+
+    async def _read_rows(self, bib_ids: list[str], closed_holds: bool) -> None:
+        entries = self._entries
+        for row in await self.connection.fetch(self._items_sql, bib_ids):
             item = _item(row)
-            titles[row[1]].items[item.item_id] = item
-            seen_items[item.item_id] = tuple(row)
-        for row in hold_rows:
-            raw, status = row[8], _hold_status(row[6])
-            if raw == "[]":  # written with 0001's columns only
-                history = [(HoldStatus.WAITING, row[4])]
-                if status is HoldStatus.FILLED:
-                    status = HoldStatus.COLLECTED
-                if status is not HoldStatus.WAITING:
-                    history.append((status, row[10]))
-                seen_holds.pop(row[0], None)  # to be written in full on the next save
+            entry = entries[row[1]]
+            entry.title.items[item.item_id] = item
+            entry.items[item.item_id] = tuple(row)
+        if closed_holds:
+            rows = await self.connection.fetch(self._holds_sql, bib_ids)
+        else:
+            rows = await self.connection.fetch(self._open_holds_sql, bib_ids, OPEN_HOLD_STATUSES)
+        self._add_holds(rows)
+
+    def _add_holds(self, rows: Iterable[asyncpg.Record]) -> None:
+        for row in rows:
+            entry = self._entries[row[1]]
+            hold, legacy = _hold(row)
+            entry.title.holds[hold.hold_id] = hold
+            if legacy:
+                entry.holds.pop(hold.hold_id, None)  # to be written in full on the next save
             else:
-                history = _history(raw)
-            hold = Hold(
-                hold_id=row[0],
-                pickup_library=row[3],
-                placed_at=row[4],
-                expires_at=row[5],
-                status=status,
-                item_id=row[7],
-                history=history,
-                passed_through=row[9],
-            )
-            titles[row[1]].holds[hold.hold_id] = hold
-            if raw != "[]":
-                seen_holds[hold.hold_id] = _hold_row(row[1], row[2], hold)
-        return titles
+                entry.holds[hold.hold_id] = _hold_row(row[1], hold)
 
     async def save(self, titles: Iterable[Title]) -> None:
         """Upsert the rows of ``titles`` that changed since this repository last saw them.
@@ -314,8 +399,11 @@ class TitleRepository:
                 raise ValueError(f"two Title objects for bib_id {title.bib_id!r} in one save")
         items: dict[str, ItemRow] = {}
         holds: dict[str, HoldRow] = {}
-        seen_items, seen_holds = self._items, self._holds
         for bib_id, title in batch.items():
+            entry = self._entries.get(bib_id)
+            if entry is None or entry.title is not title:
+                entry = self._entries[bib_id] = CachedTitle(title, None)
+            seen_items, seen_holds = entry.items, entry.holds
             for ordinal, item in enumerate(title.items.values()):
                 item_row = _item_row(bib_id, ordinal, item)
                 if item.item_id in items:
@@ -324,8 +412,8 @@ class TitleRepository:
                 if seen_items.get(item.item_id) != item_row:
                     _aware(item.last_returned_at, item.item_id)
                     items[item.item_id] = item_row
-            for ordinal, hold in enumerate(title.holds.values()):
-                hold_row = _hold_row(bib_id, ordinal, hold)
+            for hold in title.holds.values():
+                hold_row = _hold_row(bib_id, hold)
                 if hold.hold_id in holds:
                     other = holds[hold.hold_id][1]
                     raise TitleConflict("hold", {hold.hold_id: (other, bib_id)})
@@ -340,16 +428,40 @@ class TitleRepository:
             tag = await self.connection.execute(self._save_items_sql, *zip(*rows, strict=True))
             if _row_count(tag) != len(rows):
                 await self._conflict("item", rows)
-            seen_items.update(items)
         if holds:
             rows = list(holds.values())
             columns: list[Any] = list(zip(*rows, strict=True))
-            columns[8] = [orjson.dumps(history).decode() for history in columns[8]]
-            columns.append([row[8][-1][1] for row in rows])  # status_since: the last move
+            columns[7] = [orjson.dumps(history).decode() for history in columns[7]]
+            columns.append([row[7][-1][1] for row in rows])  # status_since: the last move
             tag = await self.connection.execute(self._save_holds_sql, *columns)
             if _row_count(tag) != len(rows):
                 await self._conflict("hold", rows)
-            seen_holds.update(holds)
+        written = {row[1] for row in items.values()} | {row[1] for row in holds.values()}
+        if written:
+            bumped = await self.connection.fetch(self._bump_sql, sorted(written))
+            for bib_id, version in bumped:
+                self._entries[bib_id].version = version
+        for item_id, row in items.items():
+            self._entries[row[1]].items[item_id] = row
+        for hold_id, row in holds.items():
+            self._entries[row[1]].holds[hold_id] = row
+
+    def keep(self, titles: Iterable[Title]) -> None:
+        """Give titles this transaction loaded or saved to the cache, without their closed
+        holds. Call it after the last save, and only for titles no failed step touched."""
+        if self.cache is None:
+            return
+        kept = []
+        for title in titles:
+            entry = self._entries.get(title.bib_id)
+            if entry is None or entry.title is not title:
+                continue
+            closed = [h for h, hold in title.holds.items() if hold.status in CLOSED_HOLD]
+            for hold_id in closed:
+                del title.holds[hold_id]
+                entry.holds.pop(hold_id, None)
+            kept.append(entry)
+        self.cache.put(kept)
 
     async def _conflict(self, kind: str, rows: list[tuple[Any, ...]]) -> None:
         wanted = {row[0]: row[1] for row in rows}

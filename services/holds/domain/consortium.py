@@ -209,6 +209,9 @@ class Consortium:
     queue_policy: QueuePolicy = field(default_factory=QueuePolicy)
     digital_formats: frozenset[str] = frozenset()
     rebalance: RebalanceSettings = field(default_factory=RebalanceSettings)
+    _open_on: dict[date, frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for library_id, library in self.libraries.items():
@@ -240,6 +243,12 @@ class Consortium:
 
     def open_sources_on(self, day: date) -> frozenset[str]:
         """Ids of the libraries open on ``day``: only they can send a copy that day."""
-        return frozenset(
-            library_id for library_id, hours in self.opening_hours.items() if hours.is_open_on(day)
-        )
+        # Asked for every hold and return, of a handful of days: worked out once per day.
+        known = self._open_on.get(day)
+        if known is None:
+            known = self._open_on[day] = frozenset(
+                library_id
+                for library_id, hours in self.opening_hours.items()
+                if hours.is_open_on(day)
+            )
+        return known

@@ -1,20 +1,23 @@
 """The holds service's handler: circulation events in, allocation decisions out.
 
-Per batch it loads the titles the new events touch in one query, applies each event to its
-``Title`` (the pure domain decides), and at the end saves the changed titles in one
-statement per table and publishes their decisions on ``kulkuri.holds.v1``, all inside the
-batch's transaction.
+Per batch it loads the titles the new events touch (from its ``TitleCache`` when the
+database still has them at the cached version, else in one query per table), applies each
+event to its ``Title`` (the pure domain decides), and at the end saves the changed rows in
+one statement per table and publishes their decisions on ``kulkuri.holds.v1``, all inside
+the batch's transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from kulkuri.holds.adapters.decision_events import decision_event
 from kulkuri.holds.adapters.metrics import HoldsMetrics
+from kulkuri.holds.adapters.title_cache import TitleCache
 from kulkuri.holds.adapters.title_repository import TitleRepository
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.domain.errors import RejectedEvent, UnknownHold, UnknownItem
@@ -32,6 +35,8 @@ from kulkuri.shared.events import (
 )
 from kulkuri.shared.events.holds import HoldsEvent
 from kulkuri.shared.messaging import HOLDS, Transaction
+
+_BATCH = "holds.circulation"  # the handler's key in Transaction.scratch
 
 # Finnish consortia: "closed today" and the hold-shelf days follow the local calendar.
 DEFAULT_ZONE = ZoneInfo("Europe/Helsinki")
@@ -80,13 +85,45 @@ APPLY: dict[type[CirculationEvent], Apply] = {
 }
 
 
+_LIBRARY_FIELDS = ("pickup_library", "library", "owning_library")
+# Which of those fields each event type's data has (a missing attribute on a pydantic model
+# is slow to find out about, and this is asked for every event).
+_LIBRARIES_OF: dict[type[CirculationEvent], tuple[str, ...]] = {
+    event_type: tuple(
+        name
+        for name in _LIBRARY_FIELDS
+        if name in event_type.model_fields["data"].annotation.model_fields  # type: ignore[union-attr]
+    )
+    for event_type in APPLY
+}
+
+
 def libraries_named(event: CirculationEvent) -> list[str]:
     data = event.data
-    return [
-        getattr(data, attr)
-        for attr in ("pickup_library", "library", "owning_library")
-        if getattr(data, attr, None) is not None
-    ]
+    names = _LIBRARIES_OF.get(type(event), _LIBRARY_FIELDS)
+    return [library for name in names if (library := getattr(data, name, None)) is not None]
+
+
+def _hold_named(event: CirculationEvent) -> str | None:
+    """The hold an event names, which its title must have in memory even if closed."""
+    if isinstance(event, HoldPlaced | HoldCancelled | ItemCheckedOut):
+        return event.data.hold_id
+    return None
+
+
+def _refuse_ids_of_other_titles(event: CirculationEvent, owners: dict[str, str]) -> None:
+    if isinstance(event, ItemAdded):
+        new_id = event.data.item_id
+    elif isinstance(event, HoldPlaced):
+        new_id = event.data.hold_id
+    else:
+        return
+    owner = owners.get(new_id)
+    if owner is not None and owner != event.data.bib_id:
+        raise InvalidEventError(
+            "contradicts_state",
+            f"{new_id!r} already belongs to title {owner!r}, not {event.data.bib_id!r}",
+        )
 
 
 def _reason(exc: Exception) -> str:
@@ -101,33 +138,58 @@ def _reason(exc: Exception) -> str:
             return "contradicts_state"
 
 
+@dataclass
+class _Batch:
+    """What the handler knows for the length of one batch (kept on its ``Transaction``, so
+    consumers sharing the handler each have their own)."""
+
+    repository: TitleRepository
+    titles: dict[str, Title]
+    owners: dict[str, str]
+    changed: set[str] = field(default_factory=set)
+    outgoing: list[HoldsEvent] = field(default_factory=list)
+
+
 class CirculationHandler:
-    """Applies circulation events to titles; see the module docstring for the batch cycle."""
+    """Applies circulation events to titles; see the module docstring for the batch cycle.
+
+    One handler may serve several consumers of its group at once: its only state between
+    batches is the title cache, and partitions (hence titles) are not shared between them.
+    """
 
     def __init__(
         self,
         consortium: Consortium,
         metrics: HoldsMetrics | None = None,
         zone: ZoneInfo = DEFAULT_ZONE,
+        cache: TitleCache | None = None,
     ) -> None:
         self.consortium = consortium
         self.metrics = metrics
         self.zone = zone
-        self._titles: dict[str, Title] = {}
-        self._changed: set[str] = set()
-        self._outgoing: list[HoldsEvent] = []
-        self._owners: dict[str, str] = {}
+        self.cache = TitleCache() if cache is None else cache
 
     async def begin_batch(self, events: Sequence[CirculationEvent], tx: Transaction) -> None:
-        repository = TitleRepository(tx.connection)
-        self._titles = await repository.load({event.data.bib_id for event in events})
-        # Ids are global in the tables but per title in the domain: know who owns the new ones.
-        self._owners = await repository.titles_of(
-            {e.data.item_id for e in events if isinstance(e, ItemAdded)},
-            {e.data.hold_id for e in events if isinstance(e, HoldPlaced)},
+        repository = TitleRepository(tx.connection, cache=self.cache)
+        named = {hold_id: e.data.bib_id for e in events if (hold_id := _hold_named(e))}
+        titles = await repository.load(
+            {event.data.bib_id for event in events}, closed_holds=False, named_holds=named
         )
-        self._changed = set()
-        self._outgoing = []
+        # Ids are global in the tables but per title in the domain: know who owns the new
+        # ones (those their own title does not already have).
+        owners = await repository.titles_of(
+            {
+                e.data.item_id
+                for e in events
+                if isinstance(e, ItemAdded) and e.data.item_id not in titles[e.data.bib_id].items
+            },
+            {
+                e.data.hold_id
+                for e in events
+                if isinstance(e, HoldPlaced) and e.data.hold_id not in titles[e.data.bib_id].holds
+            },
+        )
+        tx.scratch[_BATCH] = _Batch(repository, titles, owners)
 
     async def __call__(self, event: CirculationEvent, tx: Transaction) -> None:
         for library_id in libraries_named(event):
@@ -136,9 +198,10 @@ class CirculationHandler:
                     "unknown_library",
                     f"library {library_id!r} is not a member of {self.consortium.name}",
                 )
+        batch: _Batch = tx.scratch[_BATCH]
         bib_id = event.data.bib_id
-        self._refuse_ids_of_other_titles(event)
-        title = self._titles[bib_id]  # begin_batch loaded every title of the batch
+        _refuse_ids_of_other_titles(event, batch.owners)
+        title = batch.titles[bib_id]  # begin_batch loaded every title of the batch
         already = len(title.decisions)
         try:
             APPLY[type(event)](title, self.consortium, event, self._today(event.time))
@@ -146,7 +209,7 @@ class CirculationHandler:
             raise InvalidEventError(_reason(exc), str(exc)) from None
         decided_at = event.time
         for index, decision in enumerate(title.decisions[already:]):
-            self._outgoing.append(
+            batch.outgoing.append(
                 decision_event(
                     decision,
                     bib_id=bib_id,
@@ -156,33 +219,20 @@ class CirculationHandler:
                 )
             )
         del title.decisions[already:]
-        self._changed.add(bib_id)
+        batch.changed.add(bib_id)
         if isinstance(event, ItemAdded):
-            self._owners[event.data.item_id] = bib_id
+            batch.owners[event.data.item_id] = bib_id
         elif isinstance(event, HoldPlaced):
-            self._owners[event.data.hold_id] = bib_id
-
-    def _refuse_ids_of_other_titles(self, event: CirculationEvent) -> None:
-        if isinstance(event, ItemAdded):
-            new_id = event.data.item_id
-        elif isinstance(event, HoldPlaced):
-            new_id = event.data.hold_id
-        else:
-            return
-        owner = self._owners.get(new_id)
-        if owner is not None and owner != event.data.bib_id:
-            raise InvalidEventError(
-                "contradicts_state",
-                f"{new_id!r} already belongs to title {owner!r}, not {event.data.bib_id!r}",
-            )
+            batch.owners[event.data.hold_id] = bib_id
 
     async def end_batch(self, tx: Transaction) -> None:
-        await TitleRepository(tx.connection).save(self._titles[b] for b in self._changed)
-        for event in self._outgoing:
+        batch: _Batch = tx.scratch.pop(_BATCH)
+        await batch.repository.save(batch.titles[b] for b in batch.changed)
+        batch.repository.keep(batch.titles.values())
+        for event in batch.outgoing:
             tx.publish(HOLDS, event)
         if self.metrics is not None:
-            self.metrics.count(self._outgoing)
-        self._titles, self._changed, self._outgoing = {}, set(), []
+            self.metrics.count(batch.outgoing)
 
     def _today(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()
