@@ -186,3 +186,54 @@ async def test_housekeeping_forgets_only_what_is_past_its_retention(
             ]
             left = await conn.fetchval(f"SELECT array_agg(id ORDER BY id) FROM {schema}.outbox")
             assert left == ["m-1", "m-2"], "recently sent and unsent rows stay"
+
+
+async def test_relayed_records_land_on_the_partition_send_would_choose_in_row_order(
+    bootstrap_servers: str, database_url: str, unique: str
+) -> None:
+    schema, topic = probe_schema(unique), f"parts-{unique}"
+    await upgrade(MigrationSet(schema, PROBE_MIGRATIONS), database_url)
+    await ensure_topics(bootstrap_servers, [topic, f"{topic}-send"], partitions=3)
+    store = OutboxStore(schema)
+    # Twelve keys, so that every partition gets some; values larger than one default record
+    # batch (16 KiB) can hold together, so one partition's rows span several batches.
+    messages = [
+        OutboxMessage(
+            id=f"p-{i}",
+            topic=topic,
+            key=f"bib-{i % 12}".encode(),
+            value=f"{i:05d}".encode() + b"." * 3_000,
+        )
+        for i in range(120)
+    ]
+    pool = await create_pool(database_url)
+    producer = create_producer(KafkaSettings(), bootstrap_servers)
+    await producer.start()
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await store.add(conn, messages)
+        relay = OutboxRelay(
+            service="probe",
+            pool=pool,
+            store=store,
+            producer=producer,
+            settings=OutboxSettings(batch_size=50, poll_interval_s=0.1),
+            metrics=MessagingMetrics(CollectorRegistry()),
+        )
+        await _relay_until(relay, pool, store)
+        chosen_by_send = {}
+        for n in range(12):
+            key = f"bib-{n}".encode()
+            sent = await (await producer.send(f"{topic}-send", key=key, value=b"probe"))
+            chosen_by_send[key] = sent.partition
+    finally:
+        await producer.stop()
+        await pool.close()
+
+    records = await read_topic(bootstrap_servers, topic, at_least=120)
+    assert len(records) == 120
+    assert {r.key: r.partition for r in records} == chosen_by_send
+    assert len(set(chosen_by_send.values())) == 3
+    for partition in range(3):
+        numbers = [int(r.value[:5]) for r in records if r.partition == partition]
+        assert numbers == sorted(numbers), "each partition keeps the rows' order"
