@@ -33,8 +33,8 @@ from kulkuri.holds.domain.selection import (
     can_send,
     choose_copy,
     is_available,
+    is_queued,
     queue_order,
-    queued,
 )
 
 
@@ -53,7 +53,13 @@ class TitleState:
         if copy is not None:
             self._assign(copy, hold, at, in_hand=False)
             return
-        position = next(i for i, h in enumerate(queued(self.holds.values()), 1) if h is hold)
+        # Its place among the waiting holds in placement order (counted: no sort needed).
+        mark = (hold.placed_at, hold.hold_id)
+        position = 1 + sum(
+            1
+            for other in self.holds.values()
+            if other is not hold and is_queued(other) and (other.placed_at, other.hold_id) < mark
+        )
         self.decisions.append(HoldQueued(hold.hold_id, self.bib_id, position))
 
     def _assign(self, item: Item, hold: Hold, at: datetime, *, in_hand: bool) -> None:
@@ -98,7 +104,9 @@ class TitleState:
             self.decisions.append(TransferCancelled(item.transfer_id, item.item_id, why))
 
     def _waiting_in_order(self, consortium: Consortium, library: str) -> list[Hold]:
-        return queue_order(queued(self.holds.values()), consortium.queue_policy, library)
+        # queue_order sorts by its own key: filtering, not ``queued``, saves a second sort.
+        waiting = (h for h in self.holds.values() if is_queued(h))
+        return queue_order(waiting, consortium.queue_policy, library)
 
     # -- a copy comes free ---------------------------------------------------------------
 

@@ -79,11 +79,14 @@ def in_placement_order(holds: Iterable[Hold]) -> list[Hold]:
     return sorted(holds, key=lambda hold: (hold.placed_at, hold.hold_id))
 
 
+def is_queued(hold: Hold) -> bool:
+    """Waiting for a physical copy (a digital pass-through hold never queues)."""
+    return hold.status is HoldStatus.WAITING and not hold.passed_through
+
+
 def queued(holds: Iterable[Hold]) -> list[Hold]:
     """The holds waiting for a physical copy, in the order they were placed."""
-    return in_placement_order(
-        hold for hold in holds if hold.status is HoldStatus.WAITING and not hold.passed_through
-    )
+    return in_placement_order(hold for hold in holds if is_queued(hold))
 
 
 def can_send(consortium: Consortium, source: str, destination: str) -> bool:
