@@ -19,8 +19,14 @@ from kulkuri.shared.events.circulation import (
 from kulkuri.shared.events.codec import EventCodec
 from kulkuri.shared.events.envelope import CONTENT_TYPE, CloudEvent, EventData
 from kulkuri.shared.events.holds import HOLDS_EVENTS, HoldsEvent
+from kulkuri.shared.events.transport import (
+    TRANSPORT_EVENTS,
+    TransferReceived,
+    TransferReceivedData,
+    TransportEvent,
+)
 
-ALL_EVENTS: tuple[type[CloudEvent], ...] = (*CIRCULATION_EVENTS, *HOLDS_EVENTS)
+ALL_EVENTS: tuple[type[CloudEvent], ...] = (*CIRCULATION_EVENTS, *HOLDS_EVENTS, *TRANSPORT_EVENTS)
 """Every event type in the contract, read or published; each gets a JSON Schema file."""
 
 __all__ = [
@@ -28,6 +34,7 @@ __all__ = [
     "CIRCULATION_EVENTS",
     "CONTENT_TYPE",
     "HOLDS_EVENTS",
+    "TRANSPORT_EVENTS",
     "CirculationEvent",
     "CloudEvent",
     "EventCodec",
@@ -45,4 +52,7 @@ __all__ = [
     "ItemReturnedData",
     "ItemWithdrawn",
     "ItemWithdrawnData",
+    "TransferReceived",
+    "TransferReceivedData",
+    "TransportEvent",
 ]

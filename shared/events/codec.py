@@ -60,6 +60,12 @@ def _invalid_event(exc: ValidationError, known: list[str]) -> InvalidEventError:
             "unknown_type",
             f"type {first.get('ctx', {}).get('tag')!r} is not one of {', '.join(known)}",
         )
+    # A codec of one event class has no discriminated union: a wrong type fails its literal.
+    for error in exc.errors(include_url=False):
+        if error["type"] == "literal_error" and error["loc"] == ("type",):
+            return InvalidEventError(
+                "unknown_type", f"type {error['input']!r} is not one of {', '.join(known)}"
+            )
     details = "; ".join(
         f"{'.'.join(str(part) for part in error['loc']) or '<event>'}: {error['msg']}"
         for error in exc.errors(include_url=False)[:5]

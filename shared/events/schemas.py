@@ -38,8 +38,8 @@ so that ``create()`` can fill them in, which makes pydantic list them as optiona
 reading the schema must still send them (the codec picks the event class by ``type``)."""
 
 SCHEMA_EVENTS: tuple[type[CloudEvent], ...] = ALL_EVENTS
-"""Every event class that gets a published schema: the circulation events kulkuri reads and
-the holds service's decisions it publishes."""
+"""Every event class that gets a published schema: the circulation events kulkuri reads, the
+holds service's decisions and the transport service's events."""
 
 
 def schema_file_name(event_class: type[CloudEvent]) -> str:

@@ -9,11 +9,18 @@ from kulkuri.shared.messaging.processing import (
 )
 from kulkuri.shared.messaging.producer import create_producer
 from kulkuri.shared.messaging.relay import OutboxRelay
-from kulkuri.shared.messaging.topics import CIRCULATION, HOLDS, dead_letter_topic, ensure_topics
+from kulkuri.shared.messaging.topics import (
+    CIRCULATION,
+    HOLDS,
+    TRANSPORT,
+    dead_letter_topic,
+    ensure_topics,
+)
 
 __all__ = [
     "CIRCULATION",
     "HOLDS",
+    "TRANSPORT",
     "BatchResult",
     "EventConsumer",
     "EventHandler",

@@ -17,6 +17,9 @@ CIRCULATION = "kulkuri.circulation.v1"
 HOLDS = "kulkuri.holds.v1"
 """The holds service's decisions (copies assigned, transfers requested, ...), keyed by bib_id."""
 
+TRANSPORT = "kulkuri.transport.v1"
+"""The transport service's events (transfers received, ...), keyed by bib_id."""
+
 
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"

@@ -17,6 +17,7 @@ from kulkuri.shared.events import (
     ALL_EVENTS,
     CIRCULATION_EVENTS,
     HOLDS_EVENTS,
+    TRANSPORT_EVENTS,
     CirculationEvent,
     EventCodec,
     HoldPlaced,
@@ -137,10 +138,13 @@ def test_docs_have_an_example_for_every_event_type() -> None:
 )
 def test_docs_examples_decode(codec: EventCodec[CirculationEvent], example: str) -> None:
     """The examples in docs/events.md are what integrators copy; they must be valid. Each is
-    decoded with the codec of its topic: the holds service's decisions with the holds codec."""
+    decoded with the codec of its topic: the holds service's decisions with the holds codec,
+    the transport service's events with the transport codec."""
     event_type = json.loads(example)["type"]
-    topic_codec: EventCodec[Any] = (
-        EventCodec(HOLDS_EVENTS) if event_type.startswith("kulkuri.holds.") else codec
-    )
+    topic_codec: EventCodec[Any] = codec
+    if event_type.startswith("kulkuri.holds."):
+        topic_codec = EventCodec(HOLDS_EVENTS)
+    elif event_type.startswith("kulkuri.transport."):
+        topic_codec = EventCodec(TRANSPORT_EVENTS)
     event = topic_codec.decode(example.encode())
     assert event.type == event_type
