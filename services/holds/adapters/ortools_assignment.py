@@ -1,9 +1,15 @@
 """The ``AssignmentSolver`` port on OR-Tools' min-cost flow (``SimpleMinCostFlow``).
 
 One network for the whole day: source -> each served hold (capacity 1) -> each copy it may
-take (capacity 1, cost = transport metres) -> sink. The source supplies one unit per served
-hold, so an optimal flow is a least-cost complete assignment. Titles share no arcs, so one
-network solves every title's subproblem at once. The solver returns data; it prints nothing.
+take (capacity 1) -> sink. The source supplies one unit per served hold, so an optimal flow is
+a least-cost complete assignment. Titles share no arcs, so one network solves every title's
+subproblem at once. A copy that must be used (``must_use``) has no arc to the sink: it absorbs
+one unit itself. The solver returns data; it prints nothing.
+
+Arc costs are the transport metres times (served holds + 1), plus 1 for a pair not in
+``keep``. However many pairs change, the extra is at most the number of holds, less than one
+metre of the scaled cost, so the least metres still win, and among equal metres the flow that
+changes fewest pairs.
 """
 
 from __future__ import annotations
@@ -28,23 +34,33 @@ class MinCostFlowSolver:
         copy_node = {item_id: first_copy + i for i, item_id in enumerate(problem.item_ids)}
         source, sink = 0, first_copy + len(copy_node)
         served = len(hold_node)
+        to_sink = [node for item_id, node in copy_node.items() if item_id not in problem.must_use]
 
         # Arcs: the pairs first, so that arc i is problem.pairs[i].
-        pair_tails = [hold_node[p.hold_id] for p in problem.pairs]
-        pair_heads = [copy_node[p.item_id] for p in problem.pairs]
-        tails = np.array(pair_tails + [source] * served + list(copy_node.values()), dtype=np.int32)
+        scale = served + 1
+        pair_costs = [
+            p.cost * scale + ((p.hold_id, p.item_id) not in problem.keep) for p in problem.pairs
+        ]
+        tails = np.array(
+            [hold_node[p.hold_id] for p in problem.pairs] + [source] * served + to_sink,
+            dtype=np.int32,
+        )
         heads = np.array(
-            pair_heads + list(hold_node.values()) + [sink] * len(copy_node), dtype=np.int32
+            [copy_node[p.item_id] for p in problem.pairs]
+            + list(hold_node.values())
+            + [sink] * len(to_sink),
+            dtype=np.int32,
         )
-        costs = np.array(
-            [p.cost for p in problem.pairs] + [0] * (served + len(copy_node)), dtype=np.int64
-        )
+        costs = np.array(pair_costs + [0] * (served + len(to_sink)), dtype=np.int64)
         capacities = np.ones(len(tails), dtype=np.int64)
 
         flow = min_cost_flow.SimpleMinCostFlow()
         flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
         supplies = np.zeros(sink + 1, dtype=np.int64)
-        supplies[source], supplies[sink] = served, -served
+        supplies[source] = served
+        for item_id in problem.must_use:
+            supplies[copy_node[item_id]] = -1
+        supplies[sink] = -(served - len(problem.must_use))
         flow.set_nodes_supplies(np.arange(sink + 1, dtype=np.int32), supplies)
 
         status = flow.solve()

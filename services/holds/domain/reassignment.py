@@ -14,6 +14,10 @@ A copy may fill a hold when the pair's transport cost is not disabled and, unles
 already at the pickup library, its library is open that day (as in ``selection.choose_copy``).
 The solving itself sits behind the ``AssignmentSolver`` port (an OR-Tools adapter in
 production); this module imports only the standard library.
+
+``plan_reassignment`` plans a static pool (the benchmark's first version); the plan the
+service applies at its cut-off, which starts from the copies the holds have now, is
+``day_plan.plan_day``.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ class AvailableCopy:
     item_id: str
     bib_id: str
     library: str  # where it stands now: the library that pulls and sends it
+    last_returned_at: datetime | None = None  # breaks ties as ``choose_copy`` does
+    sent: bool = False  # a transfer from its shelf is already requested (for a hold)
 
 
 @dataclass(frozen=True)
@@ -56,17 +62,22 @@ class AssignmentProblem:
     """Give every hold in ``hold_ids`` exactly one of ``item_ids`` along an allowed pair.
 
     ``pairs`` are the allowed (hold, copy) pairs with their cost. A complete assignment is
-    known to exist when the domain builds the problem.
+    known to exist when the domain builds the problem. Every copy in ``must_use`` must go to
+    some hold. Among assignments of least cost, one that keeps more of the (hold id, item id)
+    pairs in ``keep`` is better: a plan changes nothing it need not change.
     """
 
     hold_ids: tuple[str, ...]
     item_ids: tuple[str, ...]
     pairs: tuple[Assignment, ...]
+    keep: frozenset[tuple[str, str]] = frozenset()
+    must_use: frozenset[str] = frozenset()
 
 
 class AssignmentSolver(Protocol):
     def solve(self, problem: AssignmentProblem) -> list[Assignment]:
-        """A complete assignment of least total cost (one copy per hold, one hold per copy)."""
+        """A complete assignment of least total cost (one copy per hold, one hold per copy,
+        every ``must_use`` copy used), keeping as many ``keep`` pairs as any other such."""
         ...
 
 
@@ -102,8 +113,10 @@ def in_queue_order(holds: Iterable[OpenHold]) -> list[OpenHold]:
     return sorted(holds, key=lambda hold: (hold.placed_at, hold.hold_id))
 
 
-class _Pairs:
-    """Allowed pairs and their costs, with the cost per library pair computed once."""
+class AllowedPairs:
+    """Allowed pairs and their costs, with the cost per library pair computed once: a copy
+    may go to a hold at its own library, or from a library open that day (``open_sources``;
+    ``None``: all) along a pair that is not disabled."""
 
     def __init__(self, costs: PairCost, open_sources: Collection[str] | None) -> None:
         self._costs = costs
@@ -136,23 +149,40 @@ def _by_title(
     }
 
 
-def _greedy_title(
-    holds: Sequence[OpenHold], copies: Sequence[AvailableCopy], pairs: _Pairs
+_GreedyKey = tuple[bool, int, int, tuple[int, float], str]
+
+
+def _oldest_returned_first(copy: AvailableCopy) -> tuple[int, float]:
+    # As selection.choose_copy: a copy never returned has sat on its shelf longest of all.
+    if copy.last_returned_at is None:
+        return (0, 0.0)
+    return (1, copy.last_returned_at.timestamp())
+
+
+def greedy_title(
+    holds: Sequence[OpenHold], copies: Sequence[AvailableCopy], pairs: AllowedPairs
 ) -> list[Assignment]:
+    """One title's holds in queue order, each taking its best remaining copy."""
     # choose_copy's order: a local copy, the least cost, the library with more copies left,
-    # then the lowest item id (the return date is not known here).
+    # the copy returned longest ago (never returned counts as longest), the lowest item id.
     pool = list(copies)
     chosen: list[Assignment] = []
     for hold in holds:
         if not pool:
             break
         left_at = Counter(copy.library for copy in pool)
-        best: tuple[tuple[bool, int, int, str], AvailableCopy, int] | None = None
+        best: tuple[_GreedyKey, AvailableCopy, int] | None = None
         for copy in pool:
             cost = pairs.cost(copy, hold)
             if cost is None:
                 continue
-            key = (copy.library != hold.pickup_library, cost, -left_at[copy.library], copy.item_id)
+            key = (
+                copy.library != hold.pickup_library,
+                cost,
+                -left_at[copy.library],
+                _oldest_returned_first(copy),
+                copy.item_id,
+            )
             if best is None or key < best[0]:
                 best = (key, copy, cost)
         if best is not None:
@@ -171,10 +201,10 @@ def greedy_assignment(
 
     What ``Title.place_hold`` would decide for the holds one by one against this pool.
     """
-    pairs = _Pairs(costs, open_sources)
+    pairs = AllowedPairs(costs, open_sources)
     chosen: list[Assignment] = []
     for title_holds, title_copies in _by_title(holds, copies).values():
-        chosen.extend(_greedy_title(title_holds, title_copies, pairs))
+        chosen.extend(greedy_title(title_holds, title_copies, pairs))
     return chosen
 
 
@@ -209,7 +239,7 @@ def served_holds(
 
 
 def _title_problem(
-    holds: Sequence[OpenHold], copies: Sequence[AvailableCopy], pairs: _Pairs
+    holds: Sequence[OpenHold], copies: Sequence[AvailableCopy], pairs: AllowedPairs
 ) -> tuple[list[OpenHold], list[Assignment]]:
     allowed: dict[str, list[Assignment]] = {}
 
@@ -233,7 +263,7 @@ def assignment_problem(
     open_sources: Collection[str] | None = None,
 ) -> AssignmentProblem:
     """The served holds of every title, its copies and the allowed pairs between them."""
-    pairs = _Pairs(costs, open_sources)
+    pairs = AllowedPairs(costs, open_sources)
     hold_ids: list[str] = []
     item_ids: list[str] = []
     arcs: list[Assignment] = []
@@ -253,6 +283,7 @@ def check_complete(problem: AssignmentProblem, assignments: Sequence[Assignment]
         sorted(holds) != sorted(problem.hold_ids)
         or len(set(items)) != len(items)
         or any((a.hold_id, a.item_id) not in allowed for a in assignments)
+        or not problem.must_use <= set(items)
     ):
         raise IncompleteAssignment("the solver's assignment does not fill each served hold once")
 
