@@ -24,6 +24,11 @@ class KafkaSettings(BaseSettings):
     # getmany() batch size: larger batches amortise the per-batch database transaction.
     max_batch_records: int = Field(default=500, ge=1, le=100_000)
     fetch_timeout_ms: int = Field(default=500, ge=1)
+    # Apache Kafka answers a waiting fetch as soon as records arrive; Tansu holds it for the
+    # whole wait, so there this bounds how late a consumer sees a new event.
+    fetch_max_wait_ms: int = Field(
+        default=20, ge=1, description="Longest the broker may hold a fetch without data."
+    )
     # Tansu holds a first JoinGroup for half the session timeout: keep it modest.
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     max_poll_interval_ms: int = Field(default=300_000, ge=1_000)

@@ -64,6 +64,7 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=settings.max_batch_records,
+            fetch_max_wait_ms=settings.fetch_max_wait_ms,
             session_timeout_ms=settings.session_timeout_ms,
             max_poll_interval_ms=settings.max_poll_interval_ms,
         )

@@ -44,6 +44,12 @@ def test_a_decision_becomes_an_event_keyed_by_its_title(decision: domain.Decisio
     assert event.data.decided_at == AT
     decoded = EventCodec(HOLDS_EVENTS).decode(EventCodec.encode(event))
     assert decoded == event
+    # Built without validation, it is exactly what the validating constructor gives.
+    validated = type(event).create(
+        id=event.id, source=event.source, time=event.time, data=type(event.data)(**dict(event.data))
+    )
+    assert event == validated
+    assert EventCodec.encode(event) == EventCodec.encode(validated)
 
 
 def test_the_same_cause_and_place_give_the_same_id() -> None:
