@@ -21,8 +21,8 @@ from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.service_layer.expiry import HoldExpiry
 from kulkuri.holds.service_layer.handlers import CirculationHandler
 from kulkuri.shared.db.migrations import MigrationSet
-from kulkuri.shared.events import CIRCULATION_EVENTS, EventCodec
-from kulkuri.shared.messaging import CIRCULATION, HOLDS
+from kulkuri.shared.events import CIRCULATION_EVENTS, TRANSPORT_EVENTS, EventCodec
+from kulkuri.shared.messaging import CIRCULATION, HOLDS, TRANSPORT
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import (
     FaultHooks,
@@ -66,7 +66,16 @@ def holds_spec(
                 codec=EventCodec(CIRCULATION_EVENTS),
                 handler=handler,
                 consumers=config.holds.consumers,
-            )
+            ),
+            # Its own group and codec: a circulation event on the transport topic is an
+            # unknown type there, and the transport stream's lag shows on its own. One
+            # consumer: vans deliver a few thousand copies a day.
+            Subscription(
+                group_id=transport_group(config.holds.consumer_group),
+                topics=[TRANSPORT],
+                codec=EventCodec(TRANSPORT_EVENTS),
+                handler=handler,
+            ),
         ],
         output_topics=[HOLDS],
         periodic_jobs=[
@@ -74,6 +83,12 @@ def holds_spec(
             PeriodicJob("holds-expiry", config.holds.expiry_interval_s, _discard(expiry)),
         ],
     )
+
+
+def transport_group(consumer_group: str) -> str:
+    """The group that reads the transport topic, named after the circulation group so that
+    an instance given its own group (a second environment, a test) gets both."""
+    return f"{consumer_group}-transport"
 
 
 def _discard(job: HoldExpiry) -> Callable[[asyncpg.Pool], Awaitable[None]]:

@@ -1,10 +1,18 @@
-"""The holds service's handler: circulation events in, allocation decisions out.
+"""The holds service's handler: circulation and transport events in, allocation decisions out.
 
 Per batch it loads the titles the new events touch (from its ``TitleCache`` when the
 database still has them at the cached version, else in one query per table), applies each
 event to its ``Title`` (the pure domain decides), and at the end saves the changed rows in
 one statement per table and publishes their decisions on ``kulkuri.holds.v1``, all inside
 the batch's transaction.
+
+Circulation events (``kulkuri.circulation.v1``) and transport events
+(``kulkuri.transport.v1``) are read by two consumer groups (``bootstrap.py``) sharing this
+handler. Both topics are keyed by bib_id, so each topic's events of one title are handled in
+order. Between the topics there is no order to keep, since a van's arrival and an ILS
+check-in are independent occurrences, and none is needed: a title is changed by one batch
+at a time (``TitleRepository.load`` locks it; the cache's versions catch a save made by the
+other group), and the domain takes a receipt and a check-in of one copy in either order.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from kulkuri.holds.adapters.title_repository import TitleRepository
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.domain.errors import RejectedEvent, UnknownHold, UnknownItem
 from kulkuri.holds.domain.model import UnknownLibrary
+from kulkuri.holds.domain.rebalance import RebalanceAdvisor
 from kulkuri.holds.domain.title import Title
 from kulkuri.shared.errors import InvalidEventError
 from kulkuri.shared.events import (
@@ -32,6 +41,8 @@ from kulkuri.shared.events import (
     ItemCheckedOut,
     ItemReturned,
     ItemWithdrawn,
+    TransferReceived,
+    TransportEvent,
 )
 from kulkuri.shared.events.holds import HoldsEvent
 from kulkuri.shared.messaging import HOLDS, Transaction
@@ -41,54 +52,72 @@ _BATCH = "holds.circulation"  # the handler's key in Transaction.scratch
 # Finnish consortia: "closed today" and the hold-shelf days follow the local calendar.
 DEFAULT_ZONE = ZoneInfo("Europe/Helsinki")
 
-Apply = Callable[[Title, Consortium, Any, date], None]
+InboundEvent = CirculationEvent | TransportEvent
+Advisor = RebalanceAdvisor | None  # None: rebalance copies stay where they are
+Apply = Callable[[Title, Consortium, Any, date, Advisor], None]
 
 
-def _hold_placed(title: Title, c: Consortium, e: HoldPlaced, today: date) -> None:
+def _hold_placed(title: Title, c: Consortium, e: HoldPlaced, today: date, _: Advisor) -> None:
     d = e.data
     title.place_hold(c, d.hold_id, d.pickup_library, d.placed_at, d.expires_at, today=today)
 
 
-def _hold_cancelled(title: Title, c: Consortium, e: HoldCancelled, today: date) -> None:
+def _hold_cancelled(
+    title: Title, c: Consortium, e: HoldCancelled, today: date, advisor: Advisor
+) -> None:
     d = e.data
-    title.cancel_hold(c, d.hold_id, d.cancelled_at, expired=d.reason == "expired", today=today)
+    expired = d.reason == "expired"
+    title.cancel_hold(c, d.hold_id, d.cancelled_at, expired=expired, today=today, advisor=advisor)
 
 
-def _item_added(title: Title, c: Consortium, e: ItemAdded, today: date) -> None:
+def _item_added(title: Title, c: Consortium, e: ItemAdded, today: date, _: Advisor) -> None:
     d = e.data
     title.add_item(c, d.item_id, d.owning_library, d.collection, d.format, d.added_at, today=today)
 
 
-def _item_withdrawn(title: Title, c: Consortium, e: ItemWithdrawn, today: date) -> None:
+def _item_withdrawn(title: Title, c: Consortium, e: ItemWithdrawn, today: date, _: Advisor) -> None:
     title.withdraw_item(c, e.data.item_id, e.data.withdrawn_at, today=today)
 
 
-def _item_checked_out(title: Title, c: Consortium, e: ItemCheckedOut, today: date) -> None:
+def _item_checked_out(
+    title: Title, c: Consortium, e: ItemCheckedOut, today: date, advisor: Advisor
+) -> None:
     d = e.data
     title.item_checked_out(
-        c, d.item_id, d.library, d.checked_out_at, hold_id=d.hold_id, today=today
+        c, d.item_id, d.library, d.checked_out_at, hold_id=d.hold_id, today=today, advisor=advisor
     )
 
 
-def _item_returned(title: Title, c: Consortium, e: ItemReturned, today: date) -> None:
+def _item_returned(
+    title: Title, c: Consortium, e: ItemReturned, today: date, advisor: Advisor
+) -> None:
     d = e.data
-    title.item_returned(c, d.item_id, d.library, d.returned_at, today=today)
+    title.item_returned(c, d.item_id, d.library, d.returned_at, today=today, advisor=advisor)
 
 
-APPLY: dict[type[CirculationEvent], Apply] = {
+def _transfer_received(
+    title: Title, c: Consortium, e: TransferReceived, today: date, _: Advisor
+) -> None:
+    # The domain gives an arriving copy no rebalance advice: it was sent here on purpose.
+    d = e.data
+    title.transfer_received(c, d.item_id, d.library, d.received_at, today=today)
+
+
+APPLY: dict[type[InboundEvent], Apply] = {
     HoldPlaced: _hold_placed,
     HoldCancelled: _hold_cancelled,
     ItemAdded: _item_added,
     ItemWithdrawn: _item_withdrawn,
     ItemCheckedOut: _item_checked_out,
     ItemReturned: _item_returned,
+    TransferReceived: _transfer_received,
 }
 
 
 _LIBRARY_FIELDS = ("pickup_library", "library", "owning_library")
 # Which of those fields each event type's data has (a missing attribute on a pydantic model
 # is slow to find out about, and this is asked for every event).
-_LIBRARIES_OF: dict[type[CirculationEvent], tuple[str, ...]] = {
+_LIBRARIES_OF: dict[type[InboundEvent], tuple[str, ...]] = {
     event_type: tuple(
         name
         for name in _LIBRARY_FIELDS
@@ -98,20 +127,20 @@ _LIBRARIES_OF: dict[type[CirculationEvent], tuple[str, ...]] = {
 }
 
 
-def libraries_named(event: CirculationEvent) -> list[str]:
+def libraries_named(event: InboundEvent) -> list[str]:
     data = event.data
     names = _LIBRARIES_OF.get(type(event), _LIBRARY_FIELDS)
     return [library for name in names if (library := getattr(data, name, None)) is not None]
 
 
-def _hold_named(event: CirculationEvent) -> str | None:
+def _hold_named(event: InboundEvent) -> str | None:
     """The hold an event names, which its title must have in memory even if closed."""
     if isinstance(event, HoldPlaced | HoldCancelled | ItemCheckedOut):
         return event.data.hold_id
     return None
 
 
-def _refuse_ids_of_other_titles(event: CirculationEvent, owners: dict[str, str]) -> None:
+def _refuse_ids_of_other_titles(event: InboundEvent, owners: dict[str, str]) -> None:
     if isinstance(event, ItemAdded):
         new_id = event.data.item_id
     elif isinstance(event, HoldPlaced):
@@ -151,10 +180,12 @@ class _Batch:
 
 
 class CirculationHandler:
-    """Applies circulation events to titles; see the module docstring for the batch cycle.
+    """Applies circulation and transport events to titles; see the module docstring for the
+    batch cycle.
 
-    One handler may serve several consumers of its group at once: its only state between
-    batches is the title cache, and partitions (hence titles) are not shared between them.
+    One handler may serve several consumers at once, of one group or of both: its only state
+    between batches is the title cache, whose titles are out of it while a batch works on
+    them and come back with the version their batch saved.
     """
 
     def __init__(
@@ -169,7 +200,7 @@ class CirculationHandler:
         self.zone = zone
         self.cache = TitleCache() if cache is None else cache
 
-    async def begin_batch(self, events: Sequence[CirculationEvent], tx: Transaction) -> None:
+    async def begin_batch(self, events: Sequence[InboundEvent], tx: Transaction) -> None:
         repository = TitleRepository(tx.connection, cache=self.cache)
         named = {hold_id: e.data.bib_id for e in events if (hold_id := _hold_named(e))}
         titles = await repository.load(
@@ -191,7 +222,7 @@ class CirculationHandler:
         )
         tx.scratch[_BATCH] = _Batch(repository, titles, owners)
 
-    async def __call__(self, event: CirculationEvent, tx: Transaction) -> None:
+    async def __call__(self, event: InboundEvent, tx: Transaction) -> None:
         for library_id in libraries_named(event):
             if not self.consortium.is_member(library_id):
                 raise InvalidEventError(
@@ -204,7 +235,7 @@ class CirculationHandler:
         title = batch.titles[bib_id]  # begin_batch loaded every title of the batch
         already = len(title.decisions)
         try:
-            APPLY[type(event)](title, self.consortium, event, self._today(event.time))
+            APPLY[type(event)](title, self.consortium, event, self._today(event.time), None)
         except (RejectedEvent, UnknownLibrary) as exc:
             raise InvalidEventError(_reason(exc), str(exc)) from None
         decided_at = event.time
