@@ -29,6 +29,7 @@ from kulkuri.shared.settings import OutboxSettings
 log = logging.getLogger(__name__)
 
 BACKLOG_READ_INTERVAL_S = 5.0
+PARTITION_CACHE_SIZE = 100_000
 
 
 class OutboxRelay:
@@ -56,6 +57,7 @@ class OutboxRelay:
         self.is_leader = False
         self._backlog_read_at = -BACKLOG_READ_INTERVAL_S
         self._partitioner = DefaultPartitioner()
+        self._partition_of: dict[tuple[str, int, bytes], int] = {}
 
     def request_stop(self) -> None:
         self._stopping.set()
@@ -126,7 +128,7 @@ class OutboxRelay:
                 known = partitions[message.topic] = sorted(
                     await self._producer.partitions_for(message.topic)
                 )
-            partition = self._partitioner(message.key, known, known)
+            partition = self._partition(message.topic, message.key, known)
             runs = builders.setdefault((message.topic, partition), [])
             headers = list(message.headers)
             if not runs or not runs[-1].append(
@@ -142,6 +144,21 @@ class OutboxRelay:
             for (topic, partition), runs in builders.items()
             for batch in runs
         ]
+
+    def _partition(self, topic: str, key: bytes | None, partitions: list[int]) -> int:
+        if key is None:
+            return int(self._partitioner(None, partitions, partitions))
+        # Keys (a title's bib_id) repeat, and murmur2 is pure Python: remember the answers
+        # for the current partition count.
+        cache_key = (topic, len(partitions), key)
+        partition = self._partition_of.get(cache_key)
+        if partition is None:
+            if len(self._partition_of) >= PARTITION_CACHE_SIZE:
+                self._partition_of.clear()
+            partition = self._partition_of[cache_key] = self._partitioner(
+                key, partitions, partitions
+            )
+        return partition
 
     async def _become_leader(self, conn: asyncpg.Connection) -> None:
         key = f"kulkuri.outbox.{self._store.schema}"
