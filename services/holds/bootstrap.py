@@ -15,11 +15,13 @@ from kulkuri.holds.adapters.consortium_config import (
     write_sample_config,
 )
 from kulkuri.holds.adapters.metrics import HoldsMetrics
+from kulkuri.holds.adapters.ortools_assignment import MinCostFlowSolver
 from kulkuri.holds.adapters.title_cache import TitleCache
 from kulkuri.holds.config import HoldsConfig, HoldsSettings
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.service_layer.expiry import HoldExpiry
 from kulkuri.holds.service_layer.handlers import CirculationHandler
+from kulkuri.holds.service_layer.reassignment_job import NightlyReassignment
 from kulkuri.shared.db.migrations import MigrationSet
 from kulkuri.shared.events import CIRCULATION_EVENTS, TRANSPORT_EVENTS, EventCodec
 from kulkuri.shared.messaging import CIRCULATION, HOLDS, TRANSPORT
@@ -81,8 +83,29 @@ def holds_spec(
         periodic_jobs=[
             PeriodicJob("holds-gauges", config.holds.gauge_interval_s, metrics.refresh),
             PeriodicJob("holds-expiry", config.holds.expiry_interval_s, _discard(expiry)),
+            *reassignment_jobs(config.holds, members, metrics),
         ],
     )
+
+
+def reassignment_jobs(
+    settings: HoldsSettings, consortium: Consortium, metrics: HoldsMetrics
+) -> list[PeriodicJob]:
+    """The nightly re-assignment, if enabled (``HOLDS_REASSIGN_ENABLED``)."""
+    if not settings.reassign_enabled:
+        return []
+    job = NightlyReassignment(
+        consortium,
+        MinCostFlowSolver(),
+        metrics,
+        cutoff=settings.reassign_cutoff,
+        grace=timedelta(minutes=settings.reassign_grace_minutes),
+    )
+
+    async def run(pool: asyncpg.Pool) -> None:
+        await job(pool)
+
+    return [PeriodicJob("holds-reassignment", settings.reassign_check_interval_s, run)]
 
 
 def transport_group(consumer_group: str) -> str:

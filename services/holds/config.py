@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import Field
@@ -42,6 +43,23 @@ class HoldsSettings(BaseSettings):
     expiry_interval_s: float = Field(default=300.0, gt=0, description="How often to expire.")
     gauge_interval_s: float = Field(
         default=15.0, gt=0, description="How often waiting-hold gauges are read."
+    )
+    # The nightly re-assignment (service_layer/reassignment_job.py). Off unless asked for:
+    # it changes decisions already published, so a consortium turns it on knowingly.
+    reassign_enabled: bool = Field(
+        default=False, description="Re-assign holds not yet pulled once a night."
+    )
+    reassign_cutoff: time = Field(
+        default=time(5, 0),
+        description="Local time (Europe/Helsinki) before the day's pull lists are printed.",
+    )
+    reassign_grace_minutes: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long after the cut-off a missed run may still start that day.",
+    )
+    reassign_check_interval_s: float = Field(
+        default=60.0, gt=0, description="How often the job checks whether a run is due."
     )
 
 

@@ -200,6 +200,7 @@ async def test_the_api_is_documented_and_waits_for_the_runtime() -> None:
             "/holds/titles/{bib_id}/queue",
             "/holds/libraries/{library_id}/pull-list",
             "/holds/decisions",
+            "/holds/reassignment/latest",
         }
         assert (await http.get("/docs")).status_code == 200
         waiting = await http.get("/holds/holds/any")

@@ -1,7 +1,8 @@
 """The holds service's read API: what coordinators and libraries may see (OpenAPI at /docs).
 
-A hold's status and history, a title's queue, a library's pull list for a day, and the
-decisions taken. Every view is ids, statuses and times; nothing identifies a patron.
+A hold's status and history, a title's queue, a library's pull list for a day, the
+decisions taken, and the last nightly re-assignment's report. Every view is ids, statuses,
+times and figures; nothing identifies a patron.
 """
 
 # No "from __future__ import annotations": FastAPI resolves the closures' local aliases.
@@ -21,6 +22,7 @@ from kulkuri.holds.adapters.read_models import (
     ReadModels,
     TitleQueue,
 )
+from kulkuri.holds.adapters.reassignment_runs import ReassignmentReport, ReassignmentRuns
 from kulkuri.holds.domain.consortium import Consortium
 
 PoolProvider = Callable[[], asyncpg.Pool | None]
@@ -36,18 +38,25 @@ def _problem(status: int, reason: str, message: str) -> HTTPException:
     return HTTPException(status, detail={"reason": reason, "message": message})
 
 
-def holds_router(pool_provider: PoolProvider, consortium: Consortium) -> APIRouter:
+def holds_router(
+    pool_provider: PoolProvider, consortium: Consortium, *, schema: str = "holds"
+) -> APIRouter:
     """The read API under ``/holds``. ``pool_provider`` returns the runtime's pool (``None``
-    until the runtime has started: the API answers 503 then)."""
+    until the runtime has started: the API answers 503 then); ``schema``: the service's."""
     router = APIRouter(prefix="/holds", tags=["holds"])
     not_started: dict[int | str, dict[str, Any]] = {503: {"model": Problem}}
     not_found: dict[int | str, dict[str, Any]] = {404: {"model": Problem}, **not_started}
 
-    def read_models() -> ReadModels:
+    def get_pool() -> asyncpg.Pool:
         pool = pool_provider()
         if pool is None:
             raise _problem(503, "not_started", "the holds service has no database pool yet")
-        return ReadModels(pool)
+        return pool
+
+    Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
+
+    def read_models(pool: Pool) -> ReadModels:
+        return ReadModels(pool, schema=schema)
 
     def get_consortium() -> Consortium:
         return consortium
@@ -98,5 +107,14 @@ def holds_router(pool_provider: PoolProvider, consortium: Consortium) -> APIRout
         """How many decisions of each kind the service has published (within the outbox's
         retention), all or on one day."""
         return await reads.decision_counts(day)
+
+    @router.get("/reassignment/latest", response_model=ReassignmentReport, responses=not_found)
+    async def latest_reassignment(pool: Pool) -> ReassignmentReport:
+        """The last nightly re-assignment: the day it prepared, the holds it changed, and the
+        transport of the per-hold choice (before) against the plan (after), in metres."""
+        report = await ReassignmentRuns(schema).latest(pool)
+        if report is None:
+            raise _problem(404, "no_run", "no nightly re-assignment has run yet")
+        return report
 
     return router
