@@ -17,9 +17,11 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from kulkuri.holds.adapters.consortium_config import SAMPLE_LASTU, load_consortium_config
+from kulkuri.holds.adapters.demand import DemandCounts
 from kulkuri.holds.bootstrap import build_runtime
 from kulkuri.holds.config import HoldsConfig
 from kulkuri.holds.domain.consortium import Consortium
+from kulkuri.holds.service_layer.expiry import HoldExpiry
 from kulkuri.shared.events import (
     CloudEvent,
     HoldCancelled,
@@ -224,3 +226,100 @@ async def test_bad_transfers_are_dead_lettered_naming_the_copy_or_library_and_th
         "SELECT status FROM holds.holds WHERE hold_id = $1", f"hold-{unique}"
     )
     assert status == "ready", "the valid transfer after the bad ones was still handled"
+
+
+# -- rebalancing ------------------------------------------------------------------------------
+
+
+def demand_elsewhere(bib: str, copy: str, holds_at_hollola: int) -> list[CloudEvent]:
+    """A young-adult copy of Lahti's on loan while ``holds_at_hollola`` holds are placed at
+    Hollola and cancelled again: demand there, but nothing waiting when the copy returns."""
+    holds = [placed(f"{bib}-h{n}", bib, HOLLOLA) for n in range(holds_at_hollola)]
+    return [
+        added(copy, bib, LAHTI_MAIN, YOUNG_ADULT),
+        checked_out(copy, bib, LAHTI_MAIN),
+        *holds,
+        *(cancelled(h.data.hold_id, bib) for h in holds),
+    ]
+
+
+async def test_a_returned_rebalance_copy_goes_where_demand_per_copy_is_highest_if_it_pays(
+    holds: ServiceRuntime, bootstrap_servers: str, unique: str
+) -> None:
+    wanted, unwanted = f"ya-{unique}", f"ya-quiet-{unique}"
+    history = [
+        *demand_elsewhere(wanted, f"copy-{wanted}", holds_at_hollola=3),
+        *demand_elsewhere(unwanted, f"copy-{unwanted}", holds_at_hollola=1),
+    ]
+    await send(bootstrap_servers, CIRCULATION, history)
+    await handled(holds, history)  # so the returns' demand comes from the holds table
+
+    returns = [
+        returned(f"copy-{wanted}", wanted, LAHTI_MAIN),
+        returned(f"copy-{unwanted}", unwanted, LAHTI_MAIN),
+    ]
+    await send(bootstrap_servers, CIRCULATION, returns)
+    await handled(holds, returns)
+
+    # 3 holds a copy at Hollola against none at Lahti: a gain of 3, worth 30 km > 10.9 km.
+    sent = (await decisions(bootstrap_servers, wanted, at_least=7))[-1]
+    assert sent["type"] == "kulkuri.holds.transfer-requested.v1"
+    assert {k: sent["data"][k] for k in ("item_id", "from_library", "to_library", "reason")} == {
+        "item_id": f"copy-{wanted}",
+        "from_library": LAHTI_MAIN,
+        "to_library": HOLLOLA,
+        "reason": "rebalance",
+    }
+    # One hold is a gain of 1, below the sample's min_gain of 2: the copy stays.
+    kept = (await decisions(bootstrap_servers, unwanted, at_least=3))[-1]
+    assert (kept["type"], kept["data"]["library"]) == ("kulkuri.holds.item-shelved.v1", LAHTI_MAIN)
+
+
+async def test_demand_counts_holds_per_pickup_library_within_the_window(
+    holds: ServiceRuntime, bootstrap_servers: str, unique: str, lastu: Consortium
+) -> None:
+    bib = f"window-{unique}"
+    window = timedelta(days=lastu.rebalance.window_days)
+    history = [
+        added(f"copy-{bib}", bib, LAHTI_MAIN, YOUNG_ADULT),
+        placed(f"{bib}-old", bib, HOLLOLA, at=LATER - window - timedelta(hours=1)),
+        placed(f"{bib}-h1", bib, HOLLOLA, at=WHEN),
+        placed(f"{bib}-h2", bib, HOLLOLA, at=WHEN + timedelta(minutes=5)),
+        placed(f"{bib}-h3", bib, LAHTI_MAIN, at=WHEN),
+        placed(f"{bib}-next", bib, LAHTI_MAIN, at=LATER + timedelta(minutes=1)),
+    ]
+    await send(bootstrap_servers, CIRCULATION, history)
+    await handled(holds, history)
+    assert holds.pool is not None
+    async with holds.pool.acquire() as conn:
+        demand = await DemandCounts(lastu).load(conn, [bib, f"nothing-{unique}"], until=LATER)
+    assert demand is not None
+    assert demand.counts == {bib: {HOLLOLA: 2, LAHTI_MAIN: 1}, f"nothing-{unique}": {}}
+
+
+async def test_a_rebalance_copy_freed_by_an_expired_hold_goes_where_demand_per_copy_is_highest(
+    holds: ServiceRuntime, bootstrap_servers: str, unique: str, lastu: Consortium
+) -> None:
+    bib, copy = f"ya-shelf-{unique}", f"copy-ya-shelf-{unique}"
+    history = [
+        *demand_elsewhere(bib, copy, holds_at_hollola=4),
+        placed(f"{bib}-local", bib, LAHTI_MAIN, at=WHEN + timedelta(hours=3)),
+        returned(copy, bib, LAHTI_MAIN),  # on Lahti's hold shelf for the local hold
+    ]
+    await send(bootstrap_servers, CIRCULATION, history)
+    await handled(holds, history)
+
+    two_weeks_later = LATER + timedelta(days=14)
+    expiry = HoldExpiry(lastu, pickup_window=timedelta(days=7), clock=lambda: two_weeks_later)
+    assert holds.pool is not None
+    assert await expiry(holds.pool) >= 2
+
+    # Hollola: 4 holds a copy; Lahti: its 1 expired hold over the copy kept there. A gain of 3.
+    published = await decisions(bootstrap_servers, bib, at_least=13)
+    assert kinds(published)[-3:] == ["hold-ready-for-pickup", "hold-closed", "transfer-requested"]
+    sent = published[-1]["data"]
+    assert (sent["from_library"], sent["to_library"], sent["reason"]) == (
+        LAHTI_MAIN,
+        HOLLOLA,
+        "rebalance",
+    )

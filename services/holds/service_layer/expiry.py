@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from kulkuri.holds.adapters.decision_events import decision_event
+from kulkuri.holds.adapters.demand import DemandCounts
 from kulkuri.holds.adapters.metrics import HoldsMetrics
 from kulkuri.holds.adapters.title_repository import TitleRepository
 from kulkuri.holds.domain.consortium import Consortium
@@ -43,6 +44,7 @@ class HoldExpiry:
         self.pickup_window = pickup_window
         self.zone = zone
         self.clock = clock
+        self.demand = DemandCounts(consortium)
 
     async def __call__(self, pool: asyncpg.Pool) -> int:
         """One round; returns how many decisions it published."""
@@ -53,6 +55,8 @@ class HoldExpiry:
                 return 0
             repository = TitleRepository(conn)
             titles = await repository.load([row[0] for row in rows])
+            # A copy freed from an expired hold may be one a rebalance collection moves on.
+            demand = await self.demand.load(conn, self.demand.titles_to_count(titles), now)
             outgoing: list[HoldsEvent] = []
             for bib_id, title in titles.items():
                 title.expire(
@@ -60,6 +64,7 @@ class HoldExpiry:
                     now,
                     pickup_window=self.pickup_window,
                     today=now.astimezone(self.zone).date(),
+                    advisor=None if demand is None else demand.advisor,
                 )
                 cause = f"expiry {bib_id} {now.isoformat()}"
                 outgoing.extend(

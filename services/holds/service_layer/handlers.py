@@ -1,10 +1,11 @@
 """The holds service's handler: circulation and transport events in, allocation decisions out.
 
 Per batch it loads the titles the new events touch (from its ``TitleCache`` when the
-database still has them at the cached version, else in one query per table), applies each
-event to its ``Title`` (the pure domain decides), and at the end saves the changed rows in
-one statement per table and publishes their decisions on ``kulkuri.holds.v1``, all inside
-the batch's transaction.
+database still has them at the cached version, else in one query per table) and, for those
+with copies in a rebalance collection, their demand (``adapters/demand.py``, one query),
+applies each event to its ``Title`` (the pure domain decides), and at the end saves the
+changed rows in one statement per table and publishes their decisions on
+``kulkuri.holds.v1``, all inside the batch's transaction.
 
 Circulation events (``kulkuri.circulation.v1``) and transport events
 (``kulkuri.transport.v1``) are read by two consumer groups (``bootstrap.py``) sharing this
@@ -24,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kulkuri.holds.adapters.decision_events import decision_event
+from kulkuri.holds.adapters.demand import BatchDemand, DemandCounts
 from kulkuri.holds.adapters.metrics import HoldsMetrics
 from kulkuri.holds.adapters.title_cache import TitleCache
 from kulkuri.holds.adapters.title_repository import TitleRepository
@@ -175,8 +177,13 @@ class _Batch:
     repository: TitleRepository
     titles: dict[str, Title]
     owners: dict[str, str]
+    demand: BatchDemand | None = None  # None when no title of the batch rebalances
     changed: set[str] = field(default_factory=set)
     outgoing: list[HoldsEvent] = field(default_factory=list)
+
+    @property
+    def advisor(self) -> Advisor:
+        return None if self.demand is None else self.demand.advisor
 
 
 class CirculationHandler:
@@ -199,6 +206,7 @@ class CirculationHandler:
         self.metrics = metrics
         self.zone = zone
         self.cache = TitleCache() if cache is None else cache
+        self.demand = DemandCounts(consortium)
 
     async def begin_batch(self, events: Sequence[InboundEvent], tx: Transaction) -> None:
         repository = TitleRepository(tx.connection, cache=self.cache)
@@ -220,7 +228,19 @@ class CirculationHandler:
                 if isinstance(e, HoldPlaced) and e.data.hold_id not in titles[e.data.bib_id].holds
             },
         )
-        tx.scratch[_BATCH] = _Batch(repository, titles, owners)
+        tx.scratch[_BATCH] = _Batch(
+            repository, titles, owners, await self._demand(events, titles, tx)
+        )
+
+    async def _demand(
+        self, events: Sequence[InboundEvent], titles: dict[str, Title], tx: Transaction
+    ) -> BatchDemand | None:
+        added = [(e.data.bib_id, e.data.collection) for e in events if isinstance(e, ItemAdded)]
+        rebalancing = self.demand.titles_to_count(titles, added)
+        if not rebalancing:
+            return None
+        until = max(event.time for event in events)
+        return await self.demand.load(tx.connection, rebalancing, until)
 
     async def __call__(self, event: InboundEvent, tx: Transaction) -> None:
         for library_id in libraries_named(event):
@@ -234,8 +254,12 @@ class CirculationHandler:
         _refuse_ids_of_other_titles(event, batch.owners)
         title = batch.titles[bib_id]  # begin_batch loaded every title of the batch
         already = len(title.decisions)
+        placed = event.data if isinstance(event, HoldPlaced) else None
+        new_hold = placed is not None and placed.hold_id not in title.holds
         try:
-            APPLY[type(event)](title, self.consortium, event, self._today(event.time), None)
+            APPLY[type(event)](
+                title, self.consortium, event, self._today(event.time), batch.advisor
+            )
         except (RejectedEvent, UnknownLibrary) as exc:
             raise InvalidEventError(_reason(exc), str(exc)) from None
         decided_at = event.time
@@ -253,8 +277,10 @@ class CirculationHandler:
         batch.changed.add(bib_id)
         if isinstance(event, ItemAdded):
             batch.owners[event.data.item_id] = bib_id
-        elif isinstance(event, HoldPlaced):
-            batch.owners[event.data.hold_id] = bib_id
+        elif placed is not None:
+            batch.owners[placed.hold_id] = bib_id
+            if new_hold and batch.demand is not None:  # demand the table does not hold yet
+                batch.demand.hold_placed(bib_id, placed.pickup_library)
 
     async def end_batch(self, tx: Transaction) -> None:
         batch: _Batch = tx.scratch.pop(_BATCH)
