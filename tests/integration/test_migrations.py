@@ -39,7 +39,7 @@ async def test_holds_migrations_run_from_empty_down_to_base_and_up_again(
 ) -> None:
     assert await current_revision(HOLDS, empty_database) is None
     await upgrade(HOLDS, empty_database)
-    assert await current_revision(HOLDS, empty_database) == "0004"
+    assert await current_revision(HOLDS, empty_database) == "0005"
     assert await _tables(empty_database, "holds") == {
         "alembic_version",
         "inbox",

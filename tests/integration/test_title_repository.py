@@ -303,7 +303,7 @@ async def test_migrations_go_down_to_0001_and_up_again_keeping_titles(
     try:
         shape_0001 = await columns(conn, own.schema)
         await upgrade(own, database_url)
-        assert await current_revision(own, database_url) == "0004"
+        assert await current_revision(own, database_url) == "0005"
         book = busy_title(f"{unique}-busy")
         await TitleRepository(conn, schema=own.schema).save([book])
 
