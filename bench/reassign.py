@@ -1,11 +1,22 @@
-"""Nightly batch re-assignment against the greedy per-hold choice on a Helmet-scale day.
+"""Nightly batch re-assignment against the per-hold choice, on a simulated Helmet day.
 
-A synthetic day over the 70 real Helmet outlets (road costs: great circle x 1.3): titles with
-long-tail (Zipf) popularity, open holds drawn by popularity with pickup libraries in
-proportion to a size proxy, 1-6 copies per title (more for popular titles) placed by the same
-proxy, each copy on its shelf (available tonight) with a fixed probability. Greedy: every hold,
-oldest first per title, takes its best remaining copy (what ``place_hold`` does). Optimised:
-the min-cost flow of ``MinCostFlowSolver`` on the same served holds.
+The 70 Helmet outlets of the shipped directory, with their real opening hours and the sample
+config's policies (``write_sample_config("Helmet")``; road cost = great circle x 1.3), go
+through ``warmup_days`` days and one measured day of circulation driven through the real
+``Title`` aggregate (``reassign_day.py`` lists the scenario's assumptions). At the measured
+day's cut-off (05:00 the next morning) every title is planned as the service's nightly job
+plans it (``pull_window.title_day``, ``day_plan.plan_day``, ``MinCostFlowSolver``):
+
+* greedy: the per-hold choice, the copies the holds not yet pulled were given one at a time
+  during the day (plus the waiting holds that rule fills from shelves at the cut-off);
+* optimised: the plan for the same holds, as the service applies it (``cancel_transfers``
+  off: a requested transfer is re-targeted, never called off);
+* optimised with cancellations: what the plan would reach if the event contract could call a
+  requested transfer off (``transfer-cancelled`` with a reason for it).
+
+``solve_s`` times ``plan_day`` (building the problem and the min-cost flow) for all titles at
+once. The service's plan is then applied to the titles (``pull_window.reassign``) and every
+changed title's invariants are checked.
 
 Run: ``.venv/bin/python bench/reassign.py`` (writes ``bench/results/reassign.json``).
 """
@@ -13,120 +24,163 @@ Run: ``.venv/bin/python bench/reassign.py`` (writes ``bench/results/reassign.jso
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import gc
 import json
-import random
 import time
+from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Any
 
+from reassign_day import DaySimulation, Scenario
+
+from kulkuri.holds.adapters.consortium_config import parse_consortium_config
+from kulkuri.holds.adapters.consortium_sample import write_sample_config
 from kulkuri.holds.adapters.ortools_assignment import MinCostFlowSolver
-from kulkuri.holds.domain.consortium import Library, RoadEstimate, TransportCosts
-from kulkuri.holds.domain.reassignment import (
-    AvailableCopy,
-    OpenHold,
-    assignment_problem,
-    check_complete,
-    greedy_assignment,
-    total_cost,
-)
-from kulkuri.shared.libraries import load_outlets
+from kulkuri.holds.domain.day_plan import DayPlan, TitleDay, plan_day
+from kulkuri.holds.domain.model import HoldStatus
+from kulkuri.holds.domain.pull_window import reassign, title_day
+from kulkuri.holds.domain.reassignment import AllowedPairs
 
 RESULTS = Path(__file__).resolve().parent / "results" / "reassign.json"
-CUTOFF = dt.datetime(2026, 11, 24, 5, 0, tzinfo=dt.UTC)
 
 
-def synthetic_day(
-    args: argparse.Namespace, library_ids: list[str]
-) -> tuple[list[OpenHold], list[AvailableCopy]]:
-    rng = random.Random(args.seed)
-    # Size proxy: a lognormal weight per outlet (no circulation figures are shipped), so a few
-    # big libraries take most holds and copies, as in a real consortium.
-    size = [rng.lognormvariate(0.0, args.size_sigma) for _ in library_ids]
-    bibs = [f"bib{rank:05d}" for rank in range(args.titles)]
-    popularity = [1.0 / (rank + 1) ** args.zipf for rank in range(args.titles)]
-    holds = [
-        OpenHold(
-            f"h{i:06d}",
-            bib,
-            pickup,
-            CUTOFF - dt.timedelta(minutes=rng.randrange(60 * 24 * 90)),
-        )
-        for i, (bib, pickup) in enumerate(
-            zip(
-                rng.choices(bibs, popularity, k=args.holds),
-                rng.choices(library_ids, size, k=args.holds),
-                strict=True,
-            )
-        )
-    ]
-    copies: list[AvailableCopy] = []
-    for rank, bib in enumerate(bibs):
-        # Popular titles get more copies: 6 for the top ~1 %, then down to 1 for the tail.
-        count = max(1, min(6, 6 - int(rank / args.titles * 100) // 20))
-        count = rng.randint(max(1, count - 1), count)
-        for j, library in enumerate(rng.choices(library_ids, size, k=count)):
-            if rng.random() < args.available:
-                copies.append(AvailableCopy(f"{bib}-c{j}", bib, library))
-    return holds, copies
-
-
-def run(args: argparse.Namespace) -> dict[str, object]:
-    outlets = load_outlets("Helmet")
-    libraries = [Library(o.id, o.name, o.municipality, o.lat, o.lon) for o in outlets]
-    costs = TransportCosts(RoadEstimate.between(libraries))
-    holds, copies = synthetic_day(args, [lib.id for lib in libraries])
-
+def _plan(sim: DaySimulation, days: list[TitleDay], cancel: bool) -> tuple[DayPlan, float]:
     started = time.perf_counter()
-    greedy = greedy_assignment(holds, copies, costs.cost)
-    greedy_s = time.perf_counter() - started
+    plan = plan_day(
+        days,
+        sim.consortium.costs.cost,
+        MinCostFlowSolver(),
+        sim.consortium.open_sources_on(sim.window.day),
+        cancel_transfers=cancel,
+    )
+    return plan, time.perf_counter() - started
 
+
+def _pct(part: int, whole: int) -> float:
+    return round(100 * part / whole, 2) if whole else 0.0
+
+
+def _apply(sim: DaySimulation, plan: DayPlan) -> tuple[int, float]:
+    """Carry the plan out on the titles; the decisions it took and the time."""
     started = time.perf_counter()
-    problem = assignment_problem(holds, copies, costs.cost)
-    built = time.perf_counter()
-    optimised = MinCostFlowSolver().solve(problem)
-    solved = time.perf_counter()
-    check_complete(problem, optimised)
+    decisions = 0
+    for title_plan in plan.titles:
+        if title_plan.changes_anything:
+            title = sim.titles[title_plan.bib_id]
+            reassign(title, sim.consortium, sim.window, title_plan)
+            title.check_invariants()
+            decisions += len(title.decisions)
+            title.decisions.clear()
+    return decisions, time.perf_counter() - started
 
-    greedy_m, optimised_m = total_cost(greedy), total_cost(optimised)
+
+def _nearest_copy_bound(sim: DaySimulation, days: list[TitleDay], plan: DayPlan) -> int:
+    """Metres if every planned hold had the nearest copy it may take, as if no other hold
+    wanted it: no assignment of these copies to these holds costs less."""
+    pairs = AllowedPairs(sim.consortium.costs.cost, sim.consortium.open_sources_on(sim.window.day))
+    by_bib = {day.bib_id: day for day in days}
+    total = 0
+    for title_plan in plan.titles:
+        day = by_bib[title_plan.bib_id]
+        holds = {hold.hold_id: hold for hold, _ in day.assigned}
+        holds.update((hold.hold_id, hold) for hold in day.waiting)
+        copies = [copy for _, copy in day.assigned] + list(day.free)
+        for chosen in title_plan.before:
+            costs = (pairs.cost(copy, holds[chosen.hold_id]) for copy in copies)
+            total += min([chosen.cost, *(cost for cost in costs if cost is not None)])
+    return total
+
+
+def run(scenario: Scenario) -> dict[str, Any]:
+    consortium = parse_consortium_config(write_sample_config("Helmet"), source="<Helmet>")
+    sim = DaySimulation(consortium, scenario)
+    started = time.perf_counter()
+    sim.run()
+    simulated_s = time.perf_counter() - started
+    # Keep the simulation's millions of objects out of the collections that would otherwise
+    # land in the timed planning (the service tunes its collector the same way).
+    gc.collect()
+    gc.freeze()
+
+    holds = [h for t in sim.titles.values() for h in t.holds.values()]
+    started = time.perf_counter()
+    days = [title_day(title, consortium, sim.window) for title in sim.titles.values()]
+    snapshot_s = time.perf_counter() - started
+    plan, solve_s = _plan(sim, days, cancel=False)
+    with_cancel, cancel_solve_s = _plan(sim, days, cancel=True)
+    bound = _nearest_copy_bound(sim, days, plan)
+    decisions, apply_s = _apply(sim, plan)
+
+    greedy, after = plan.cost_before, plan.cost_after
+    hold_metres = sim.hold_metres
     return {
-        "holds": len(holds),
-        "titles": args.titles,
-        "titles_with_holds": len({h.bib_id for h in holds}),
-        "libraries": len(libraries),
-        "available_copies": len(copies),
-        "served_greedy": len(greedy),
-        "served_optimised": len(optimised),
-        "arcs": len(problem.pairs),
-        "greedy_cost_km": round(greedy_m / 1000, 1),
-        "optimised_cost_km": round(optimised_m / 1000, 1),
-        "saving_pct": round(100 * (greedy_m - optimised_m) / greedy_m, 2) if greedy_m else 0.0,
-        "ratio_optimised_to_greedy": round(optimised_m / greedy_m, 4) if greedy_m else 1.0,
-        "greedy_s": round(greedy_s, 3),
-        "build_s": round(built - started, 3),
-        "flow_s": round(solved - built, 3),
-        "solve_s": round(solved - started, 3),
-        "seed": args.seed,
-        "zipf_exponent": args.zipf,
-        "available_share": args.available,
-        "size_sigma": args.size_sigma,
+        "libraries": len(consortium.libraries),
+        "libraries_open_on_the_day": len(consortium.open_sources_on(sim.window.day)),
+        "titles": scenario.titles,
+        "copies": sum(len(t.items) for t in sim.titles.values()),
+        "open_holds": sum(h.status not in _CLOSED for h in holds),
+        "waiting_holds": sum(h.status is HoldStatus.WAITING for h in holds),
+        "holds_placed_on_the_day": sim.tally.holds_placed,
+        "hold_transfers_on_the_day": sim.tally.transfers.get("hold", 0),
+        "hold_transfer_cost_on_the_day_m": hold_metres,
+        "titles_planned": len(plan.titles),
+        "holds_planned": sum(len(t.before) for t in plan.titles),
+        "holds_filled_at_cutoff": plan.holds_filled,
+        "greedy_cost_m": greedy,
+        "optimised_cost_m": after,
+        "saving_m": greedy - after,
+        "saving_pct": _pct(greedy - after, greedy),
+        "ratio_optimised_to_greedy": round(after / greedy, 4) if greedy else 1.0,
+        "saving_of_day_hold_transfers_pct": _pct(greedy - after, hold_metres),
+        "holds_reassigned": plan.holds_reassigned,
+        "solve_s": round(solve_s, 3),
+        "optimised_with_cancellations_cost_m": with_cancel.cost_after,
+        "saving_with_cancellations_pct": _pct(greedy - with_cancel.cost_after, greedy),
+        "holds_reassigned_with_cancellations": with_cancel.holds_reassigned,
+        "solve_with_cancellations_s": round(cancel_solve_s, 3),
+        "nearest_copy_bound_cost_m": bound,
+        "nearest_copy_bound_saving_pct": _pct(greedy - bound, greedy),
+        "decisions_applied": decisions,
+        "apply_s": round(apply_s, 3),
+        "snapshot_s": round(snapshot_s, 3),
+        "simulated_s": round(simulated_s, 1),
+        "cutoff": sim.window.cutoff.isoformat(),
+        **_flat_scenario(scenario),
     }
+
+
+_CLOSED = frozenset({HoldStatus.COLLECTED, HoldStatus.CANCELLED, HoldStatus.EXPIRED})
+
+
+def _flat_scenario(scenario: Scenario) -> dict[str, Any]:
+    """``scenario_*`` keys; a range becomes ``_min`` and ``_max``, a date its ISO text."""
+    flat: dict[str, Any] = {}
+    for key, value in asdict(scenario).items():
+        if isinstance(value, tuple):
+            flat[f"scenario_{key}_min"], flat[f"scenario_{key}_max"] = value
+        elif isinstance(value, int | float | str):
+            flat[f"scenario_{key}"] = value
+        else:
+            flat[f"scenario_{key}"] = str(value)
+    return flat
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--holds", type=int, default=30_000)
-    parser.add_argument("--titles", type=int, default=8_000)
-    parser.add_argument("--zipf", type=float, default=1.0, help="popularity exponent")
-    parser.add_argument("--available", type=float, default=0.5, help="share of copies on shelf")
-    parser.add_argument("--size-sigma", type=float, default=1.0, help="lognormal size spread")
-    parser.add_argument("--seed", type=int, default=20261124)
+    defaults = Scenario()
+    for f in fields(Scenario):
+        value = getattr(defaults, f.name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            option = "--" + f.name.replace("_", "-")
+            parser.add_argument(option, type=type(value), default=value, dest=f.name)
     parser.add_argument("--no-write", action="store_true", help="do not write the JSON")
-    args = parser.parse_args()
-    result = run(args)
+    args = vars(parser.parse_args())
+    write = not args.pop("no_write")
+    result = run(Scenario(**args))
     width = max(len(key) for key in result)
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")
-    if not args.no_write:
+    if write:
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(json.dumps(result, indent=2) + "\n")
 
