@@ -18,6 +18,7 @@ from kulkuri.holds.domain.reassignment import (
     PairCost,
     ReassignmentPlan,
     assignment_problem,
+    check_complete,
     greedy_assignment,
     plan_reassignment,
     total_cost,
@@ -198,3 +199,25 @@ def test_greedy_and_problem_agree_on_the_copies_a_title_offers() -> None:
     problem = assignment_problem(holds, copies, COST)
     assert set(problem.hold_ids) == {"h1", "h2"}
     assert total_cost(greedy_assignment(holds, copies, COST)) == 45_000
+
+
+# -- what the solver promises beyond the least cost -------------------------------------------
+
+
+def test_among_equal_costs_the_solver_keeps_the_pairs_it_is_asked_to_keep() -> None:
+    arcs = tuple(
+        Assignment(hold_id, item_id, 3_000) for hold_id in ("h1", "h2") for item_id in ("i1", "i2")
+    )
+    for kept in ({("h1", "i1"), ("h2", "i2")}, {("h1", "i2"), ("h2", "i1")}):
+        problem = AssignmentProblem(("h1", "h2"), ("i1", "i2"), arcs, keep=frozenset(kept))
+        assert pairs(SOLVER.solve(problem)) == kept
+
+
+def test_a_copy_that_must_be_used_is_used_even_when_another_is_cheaper() -> None:
+    arcs = (Assignment("h1", "near", 1_000), Assignment("h1", "far", 9_000))
+    free = AssignmentProblem(("h1",), ("near", "far"), arcs)
+    assert pairs(SOLVER.solve(free)) == {("h1", "near")}
+    bound = AssignmentProblem(("h1",), ("near", "far"), arcs, must_use=frozenset({"far"}))
+    assert pairs(SOLVER.solve(bound)) == {("h1", "far")}
+    with pytest.raises(IncompleteAssignment):
+        check_complete(bound, [Assignment("h1", "near", 1_000)])
