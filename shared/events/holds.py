@@ -37,7 +37,7 @@ TransferReason = Literal["hold", "return_to_owner", "rebalance"]
 HoldOutcome = Literal["collected", "cancelled", "expired"]
 """How a hold ended; the values of the domain's ``HoldOutcome``."""
 
-TransferCancelReason = Literal["checked_out", "withdrawn"]
+TransferCancelReason = Literal["checked_out", "withdrawn", "reassigned"]
 """Why a requested transfer will not be received (the reasons the domain records)."""
 
 AnomalyKind = Annotated[

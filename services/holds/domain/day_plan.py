@@ -14,10 +14,10 @@ A copy the plan frees goes back to its shelf. If a waiting hold could take it fr
 per-hold rule fills that hold too and the title is planned again (``plan_day`` repeats until
 nothing more is filled), so the plan never leaves a copy idle that a waiting hold could use.
 
-With ``cancel_transfers=False`` a copy whose transfer is already requested (``sent``) stays
-with some hold, and not with one at its own library: such a change would call the requested
-transfer off, and the event contract's ``transfer-cancelled`` has no reason for that yet (only
-``checked_out`` and ``withdrawn``). The copy may still be re-targeted to another hold.
+With ``cancel_transfers=True`` (the service's way) a copy whose transfer is already requested
+(``sent``) may lose its hold and stay on its shelf: the transfer is called off
+(``transfer-cancelled``, reason ``reassigned``). With ``cancel_transfers=False`` such a copy
+stays with some hold, and not with one at its own library; it may still be re-targeted.
 """
 
 from __future__ import annotations

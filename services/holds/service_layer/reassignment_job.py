@@ -51,8 +51,9 @@ _LOCK_KEY = "kulkuri.holds.reassignment"
 
 
 class NightlyReassignment:
-    """``cancel_transfers``: whether the plan may call off a requested transfer, which the
-    event contract cannot carry yet (``day_plan``'s docstring); keep it False until it can."""
+    """``cancel_transfers``: whether the plan may call off a transfer requested for a copy
+    still on its shelf (``transfer-cancelled`` with reason ``reassigned``); False keeps
+    every requested transfer and only re-targets."""
 
     def __init__(
         self,
@@ -66,7 +67,7 @@ class NightlyReassignment:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         schema: str = "holds",
         batch_titles: int = 500,
-        cancel_transfers: bool = False,
+        cancel_transfers: bool = True,
     ) -> None:
         self.consortium = consortium
         self.solver = solver
