@@ -48,10 +48,12 @@ class OutboxStore:
         s = checked_schema(schema)
         self.schema = s
         self.notify_channel = f"kulkuri_outbox_{s}"
+        # One round trip: the rows, and the NOTIFY that wakes the relay when they commit (a
+        # data-modifying WITH runs whether or not the outer query reads it).
         self._insert_sql = (
-            f"INSERT INTO {s}.outbox (id, topic, key, value, headers) "
+            f"WITH added AS (INSERT INTO {s}.outbox (id, topic, key, value, headers) "
             "SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::jsonb[]) "
-            "ON CONFLICT (id) DO NOTHING"
+            "ON CONFLICT (id) DO NOTHING) SELECT pg_notify($6, '')"
         )
         self._pending_sql = (
             f"SELECT seq, id, topic, key, value, headers, created_at FROM {s}.outbox "
@@ -75,9 +77,8 @@ class OutboxStore:
             [m.key for m in messages],
             [m.value for m in messages],
             [_encode_headers(m.headers) for m in messages],
+            self.notify_channel,  # NOTIFY is delivered at commit, and not at all on rollback
         )
-        # NOTIFY is delivered at commit, and not at all on rollback.
-        await conn.execute("SELECT pg_notify($1, '')", self.notify_channel)
 
     async def pending(self, conn: asyncpg.Connection, limit: int) -> list[StoredOutboxMessage]:
         rows = await conn.fetch(self._pending_sql, limit)

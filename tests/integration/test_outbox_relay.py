@@ -237,3 +237,39 @@ async def test_relayed_records_land_on_the_partition_send_would_choose_in_row_or
     for partition in range(3):
         numbers = [int(r.value[:5]) for r in records if r.partition == partition]
         assert numbers == sorted(numbers), "each partition keeps the rows' order"
+
+
+async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(
+    bootstrap_servers: str, database_url: str, unique: str
+) -> None:
+    schema, topic = probe_schema(unique), f"wake-{unique}"
+    await upgrade(MigrationSet(schema, PROBE_MIGRATIONS), database_url)
+    await ensure_topics(bootstrap_servers, [topic], partitions=1)
+    store = OutboxStore(schema)
+    pool = await create_pool(database_url)
+    producer = create_producer(KafkaSettings(), bootstrap_servers)
+    await producer.start()
+    registry = CollectorRegistry()
+    relay = OutboxRelay(
+        service="probe",
+        pool=pool,
+        store=store,
+        producer=producer,
+        settings=OutboxSettings(poll_interval_s=600),  # only NOTIFY can wake it in time
+        metrics=MessagingMetrics(registry),
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        await eventually(lambda: relay.is_leader, what="the relay leading")
+        async with pool.acquire() as conn, conn.transaction():
+            await store.add(conn, _messages(topic, 3))
+        await eventually(
+            lambda: metric(registry, "kulkuri_outbox_published_total") == 3,
+            timeout=10,
+            what="the rows published on NOTIFY",
+        )
+    finally:
+        relay.request_stop()
+        await task
+        await producer.stop()
+        await pool.close()
