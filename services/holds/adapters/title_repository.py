@@ -2,10 +2,10 @@
 
 A title is its rows in ``items`` and ``holds`` (``bib_id`` ties them together) and its
 version in ``titles``. ``load`` reads a batch of titles with one query per table; ``save``
-writes a batch with one set-based upsert per table (``INSERT ... SELECT FROM unnest(...) ON
-CONFLICT DO UPDATE``), and only the rows that differ from what this repository last loaded
-or saved, so a title that did not change costs nothing and an unchanged batch no statement.
-Each title whose rows were written takes a new version (``0003_title_versions``).
+writes a batch in one statement: a set-based upsert per table (``INSERT ... SELECT FROM
+unnest(...) ON CONFLICT DO UPDATE``) of only the rows that differ from what this repository
+last loaded or saved, so a title that did not change costs nothing and an unchanged batch no
+statement, and a new version for each title whose rows were written (``0003``).
 
 With a ``TitleCache`` and ``closed_holds=False`` (the consumer's way), ``load`` first asks
 for the titles' versions and reads rows only for titles the cache lacks or holds at another
@@ -132,10 +132,11 @@ def _upsert_sql(
     key: str,
     *,
     also: tuple[tuple[str, str, str | None], ...] = (),
+    first_param: int = 1,
 ) -> str:
     """``also``: (column, value inserted, value on update or None to keep the stored one)
-    beyond the unnest arrays."""
-    params = ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(types, 1))
+    beyond the unnest arrays, which are parameters ``first_param`` onwards."""
+    params = ", ".join(f"${i}::{kind}[]" for i, kind in enumerate(types, first_param))
     names = ", ".join([*columns, *(c for c, _, _ in also)])
     values = ", ".join(["u.*", *(v for _, v, _ in also)])
     updates = [f"{c} = EXCLUDED.{c}" for c in columns if c not in (key, "bib_id")]
@@ -145,10 +146,6 @@ def _upsert_sql(
         SELECT {values} FROM unnest({params}) AS u
         ON CONFLICT ({key}) DO UPDATE SET {", ".join(updates)}
         WHERE t.bib_id = EXCLUDED.bib_id"""
-
-
-def _row_count(tag: str) -> int:
-    return int(tag.rsplit(" ", 1)[1])
 
 
 def _aware(at: datetime | None, entity: str) -> None:
@@ -272,27 +269,37 @@ class TitleRepository:
         self._versions_sql = (
             f"SELECT bib_id, version FROM {s}.titles WHERE bib_id = ANY($1::text[])"
         )
-        self._bump_sql = f"""
-            INSERT INTO {s}.titles AS t (bib_id, version)
-            SELECT b, nextval('{s}.title_versions') FROM unnest($1::text[]) AS b
-            ON CONFLICT (bib_id) DO UPDATE SET version = EXCLUDED.version
-            RETURNING bib_id, version"""
         # An item's status_since: when a transaction last changed its status.
         since = "CASE WHEN t.status = EXCLUDED.status THEN t.status_since ELSE now() END"
-        self._save_items_sql = _upsert_sql(
+        save_items = _upsert_sql(
             f"{s}.items",
             ITEM_COLUMNS,
             ITEM_TYPES,
             "item_id",
             also=(("status_since", "now()", since),),
         )
-        self._save_holds_sql = _upsert_sql(
+        save_holds = _upsert_sql(
             f"{s}.holds",
             HOLD_COLUMNS,
             HOLD_TYPES,
             "hold_id",
             also=(("ordinal", f"nextval('{s}.hold_ordinals')", None),),
+            first_param=len(ITEM_TYPES) + 1,
         )
+        titles = len(ITEM_TYPES) + len(HOLD_TYPES) + 1
+        # Items, holds and the new versions of their titles in one statement (one round
+        # trip); the counts tell whether a row belonged to another title.
+        self._save_sql = f"""
+            WITH saved_items AS ({save_items} RETURNING 1),
+                 saved_holds AS ({save_holds} RETURNING 1),
+                 bumped AS (
+                    INSERT INTO {s}.titles AS t (bib_id, version)
+                    SELECT b, nextval('{s}.title_versions') FROM unnest(${titles}::text[]) b
+                    ON CONFLICT (bib_id) DO UPDATE SET version = EXCLUDED.version
+                    RETURNING bib_id, version)
+            SELECT (SELECT count(*) FROM saved_items), (SELECT count(*) FROM saved_holds),
+                   (SELECT array_agg(bib_id) FROM bumped),
+                   (SELECT array_agg(version) FROM bumped)"""
         self._owners_sql = {
             "item": f"SELECT item_id, bib_id FROM {s}.items WHERE item_id = ANY($1::text[])",
             "hold": f"SELECT hold_id, bib_id FROM {s}.holds WHERE hold_id = ANY($1::text[])",
@@ -423,24 +430,25 @@ class TitleRepository:
                     for at in (hold.placed_at, hold.expires_at, *(at for _, at in hold.history)):
                         _aware(at, hold.hold_id)
                     holds[hold.hold_id] = hold_row
-        if items:
-            rows = list(items.values())
-            tag = await self.connection.execute(self._save_items_sql, *zip(*rows, strict=True))
-            if _row_count(tag) != len(rows):
-                await self._conflict("item", rows)
-        if holds:
-            rows = list(holds.values())
-            columns: list[Any] = list(zip(*rows, strict=True))
-            columns[7] = [orjson.dumps(history).decode() for history in columns[7]]
-            columns.append([row[7][-1][1] for row in rows])  # status_since: the last move
-            tag = await self.connection.execute(self._save_holds_sql, *columns)
-            if _row_count(tag) != len(rows):
-                await self._conflict("hold", rows)
-        written = {row[1] for row in items.values()} | {row[1] for row in holds.values()}
-        if written:
-            bumped = await self.connection.fetch(self._bump_sql, sorted(written))
-            for bib_id, version in bumped:
-                self._entries[bib_id].version = version
+        if not items and not holds:
+            return
+        item_rows, hold_rows = list(items.values()), list(holds.values())
+        item_columns: list[Any] = list(zip(*item_rows, strict=True)) or [[]] * len(ITEM_TYPES)
+        no_holds: list[Any] = [[]] * (len(HOLD_TYPES) - 1)  # status_since appended below
+        hold_columns: list[Any] = list(zip(*hold_rows, strict=True)) or no_holds
+        hold_columns[7] = [orjson.dumps(history).decode() for history in hold_columns[7]]
+        hold_columns.append([row[7][-1][1] for row in hold_rows])  # status_since: last move
+        written = sorted({row[1] for row in item_rows} | {row[1] for row in hold_rows})
+        saved = await self.connection.fetchrow(
+            self._save_sql, *item_columns, *hold_columns, written
+        )
+        assert saved is not None
+        if saved[0] != len(item_rows):
+            await self._conflict("item", item_rows)
+        if saved[1] != len(hold_rows):
+            await self._conflict("hold", hold_rows)
+        for bib_id, version in zip(saved[2], saved[3], strict=True):
+            self._entries[bib_id].version = version
         for item_id, row in items.items():
             self._entries[row[1]].items[item_id] = row
         for hold_id, row in holds.items():
