@@ -44,10 +44,11 @@ class HoldsSettings(BaseSettings):
     gauge_interval_s: float = Field(
         default=15.0, gt=0, description="How often waiting-hold gauges are read."
     )
-    # The nightly re-assignment (service_layer/reassignment_job.py). Off unless asked for:
-    # it changes decisions already published, so a consortium turns it on knowingly.
+    # The nightly re-assignment (service_layer/reassignment_job.py). It changes copies already
+    # assigned (never pulled ones), and a consortium whose pull lists are printed before the
+    # cut-off turns it off or moves the cut-off.
     reassign_enabled: bool = Field(
-        default=False, description="Re-assign holds not yet pulled once a night."
+        default=True, description="Re-assign holds not yet pulled once a night."
     )
     reassign_cutoff: time = Field(
         default=time(5, 0),

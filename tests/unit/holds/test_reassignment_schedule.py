@@ -18,9 +18,11 @@ from tests.unit.holds.consortia import consortium
 RULES = consortium()
 
 
-def test_the_nightly_job_is_off_unless_enabled() -> None:
+def test_the_nightly_job_runs_unless_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOLDS_REASSIGN_ENABLED", raising=False)  # the tests turn it off
+    assert HoldsSettings().reassign_enabled
     metrics = HoldsMetrics(CollectorRegistry())
-    assert reassignment_jobs(HoldsSettings(), RULES, metrics) == []
+    assert reassignment_jobs(HoldsSettings(reassign_enabled=False), RULES, metrics) == []
     enabled = HoldsSettings(reassign_enabled=True, reassign_check_interval_s=30)
     [job] = reassignment_jobs(enabled, RULES, metrics)
     assert (job.name, job.interval_s) == ("holds-reassignment", 30)
