@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -29,7 +28,7 @@ from kulkuri.shared.messaging import CIRCULATION
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.settings import KafkaSettings
 from tests.kafka_tools import produce
-from tests.waiting import eventually
+from tests.waiting import eventually, settled
 
 pytestmark = pytest.mark.integration
 
@@ -63,17 +62,6 @@ async def client(
             yield http, registry
         runtime.request_stop()
         await task
-
-
-async def handled(database_url: str, keys: list[str]) -> bool:
-    conn = await asyncpg.connect(database_url)
-    try:
-        count = await conn.fetchval(
-            "SELECT count(*) FROM holds.inbox WHERE event_key = ANY($1::text[])", keys
-        )
-    finally:
-        await conn.close()
-    return bool(count == len(keys))
 
 
 def _hold(hold_id: str, bib: str, pickup: str, minutes: int) -> HoldPlaced:
@@ -127,7 +115,7 @@ async def test_read_api_shows_holds_queues_pull_lists_and_decisions(
     )
     # The group reads the topic from the start (earlier tests' events too): wait for these.
     await eventually(
-        lambda: handled(database_url, [e.dedupe_key for e in events]),
+        lambda: settled(database_url, events),
         what="the events handled",
     )
     bodies: list[Any] = []

@@ -35,7 +35,7 @@ from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import ServiceRuntime
 from kulkuri.shared.settings import KafkaSettings
 from tests.kafka_tools import encoded, hold_placed, metric, produce, read_topic
-from tests.waiting import eventually
+from tests.waiting import eventually, settled
 
 pytestmark = pytest.mark.integration
 
@@ -120,14 +120,7 @@ async def test_a_hold_is_filled_from_another_library_and_collected_at_its_pickup
     await produce(
         bootstrap_servers, CIRCULATION, [(e.partition_key(), EventCodec.encode(e)) for e in events]
     )
-    await eventually(
-        lambda: (
-            metric(registry, "kulkuri_events_handled_total")
-            + metric(registry, "kulkuri_events_dead_lettered_total")
-            >= len(events)
-        ),
-        what="the events settled",
-    )
+    await eventually(lambda: settled(database_url, events), what="the events settled")
     conn = await asyncpg.connect(database_url)
     try:
         item_row = await conn.fetchrow("SELECT * FROM holds.items WHERE item_id = $1", item)
