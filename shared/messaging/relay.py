@@ -105,13 +105,16 @@ class OutboxRelay:
             await self._store.mark_published(conn, [row.seq for row in pending])
             for topic, count in Counter(row.message.topic for row in pending).items():
                 self._metrics.outbox_published.labels(self.service, topic).inc(count)
-        # Counting the backlog reads all of it: cheap once caught up, costly behind a large
-        # one, where a full batch after a full batch would count it every few milliseconds.
+        # Counting the backlog reads all of it, so it is counted every few seconds. In between,
+        # a round that found less than a batch has caught up: nothing was left when it looked
+        # (a query per round would add a round trip to every decision's way out).
         now = time.monotonic()
-        caught_up = len(pending) < self._settings.batch_size
-        if caught_up or now - self._backlog_read_at >= BACKLOG_READ_INTERVAL_S:
+        if now - self._backlog_read_at >= BACKLOG_READ_INTERVAL_S:
             self._backlog_read_at = now
             await self._update_backlog(conn)
+        elif len(pending) < self._settings.batch_size:
+            self._metrics.outbox_backlog.labels(self.service).set(0)
+            self._metrics.outbox_oldest_age.labels(self.service).set(0)
         return len(pending)
 
     async def _send(self, pending: Sequence[StoredOutboxMessage]) -> list[asyncio.Future[Any]]:

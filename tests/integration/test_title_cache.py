@@ -204,3 +204,18 @@ def test_the_least_recently_used_titles_leave_a_full_cache() -> None:
     assert ("a" in cache, "b" in cache, "c" in cache) == (True, False, True)
     with pytest.raises(ValueError, match="at least one"):
         TitleCache(capacity=0)
+
+
+async def test_a_named_hold_stored_under_another_title_is_reported_not_borrowed(
+    conn: asyncpg.Connection, unique: str
+) -> None:
+    owner, other = Title(f"{unique}-owner"), Title(f"{unique}-other")
+    owner.place_hold(RULES, f"{unique}/h1", LAHTI, at(0))
+    async with conn.transaction():
+        await TitleRepository(conn).save([owner, other])
+    async with conn.transaction():
+        repo = TitleRepository(conn, cache=TitleCache())
+        named = {f"{unique}/h1": other.bib_id, f"{unique}/new": other.bib_id}
+        loaded = await repo.load([other.bib_id], closed_holds=False, named_holds=named)
+    assert loaded[other.bib_id].holds == {}
+    assert repo.hold_owners == {f"{unique}/h1": owner.bib_id}

@@ -262,10 +262,7 @@ class TitleRepository:
             f"{holds} FROM {s}.holds WHERE bib_id = ANY($1::text[]) AND status = ANY($2::text[])"
             + order
         )
-        self._named_holds_sql = (
-            f"{holds} FROM {s}.holds WHERE hold_id = ANY($1::text[]) AND bib_id = ANY($2::text[])"
-            + order
-        )
+        self._holds_by_id_sql = f"{holds} FROM {s}.holds WHERE hold_id = ANY($1::text[]){order}"
         self._versions_sql = (
             f"SELECT bib_id, version FROM {s}.titles WHERE bib_id = ANY($1::text[])"
         )
@@ -306,6 +303,8 @@ class TitleRepository:
         }
         # Per title of this transaction: its version and its rows as last loaded or saved.
         self._entries: dict[str, CachedTitle] = {}
+        # The bib_id each named hold that ``load`` looked up is stored under.
+        self.hold_owners: dict[str, str] = {}
 
     async def titles_of(
         self, item_ids: Collection[str], hold_ids: Collection[str]
@@ -330,7 +329,8 @@ class TitleRepository:
 
         ``closed_holds=False``: only open holds, plus the closed ones ``named_holds`` names
         (hold id to the bib_id an event gave it); titles come from the cache, if there is
-        one, when it has them at their version.
+        one, when it has them at their version. The stored title of every named hold not in
+        memory is then in ``hold_owners`` (one query for both).
         """
         if isinstance(bib_ids, str):
             raise TypeError("load takes a collection of bib ids, not one")
@@ -367,7 +367,13 @@ class TitleRepository:
                 if bib_id in entries and hold_id not in entries[bib_id].title.holds
             ]
             if absent:
-                self._add_holds(await self.connection.fetch(self._named_holds_sql, absent, wanted))
+                rows = await self.connection.fetch(self._holds_by_id_sql, absent)
+                self.hold_owners.update((row[0], row[1]) for row in rows)
+                self._add_holds(
+                    row
+                    for row in rows
+                    if row[1] in entries and row[0] not in entries[row[1]].title.holds
+                )
         return {bib_id: entries[bib_id].title for bib_id in wanted}
 
     async def _read_rows(self, bib_ids: list[str], closed_holds: bool) -> None:

@@ -215,19 +215,17 @@ class CirculationHandler:
             {event.data.bib_id for event in events}, closed_holds=False, named_holds=named
         )
         # Ids are global in the tables but per title in the domain: know who owns the new
-        # ones (those their own title does not already have).
+        # ones (those their own title does not already have). New hold ids were named to
+        # load, which looked up where each is stored.
         owners = await repository.titles_of(
             {
                 e.data.item_id
                 for e in events
                 if isinstance(e, ItemAdded) and e.data.item_id not in titles[e.data.bib_id].items
             },
-            {
-                e.data.hold_id
-                for e in events
-                if isinstance(e, HoldPlaced) and e.data.hold_id not in titles[e.data.bib_id].holds
-            },
+            (),
         )
+        owners.update(repository.hold_owners)
         tx.scratch[_BATCH] = _Batch(
             repository, titles, owners, await self._demand(events, titles, tx)
         )
