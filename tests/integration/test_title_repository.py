@@ -13,7 +13,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from kulkuri.holds.adapters.title_repository import ITEM_TYPES, TitleConflict, TitleRepository
+from kulkuri.holds.adapters.title_repository import TitleConflict, TitleRepository
+from kulkuri.holds.adapters.title_rows import ITEM_TYPES
 from kulkuri.holds.bootstrap import MIGRATIONS
 from kulkuri.holds.domain.decisions import Decision, TransferReason, TransferRequested
 from kulkuri.holds.domain.model import HoldStatus, ItemStatus

@@ -17,7 +17,8 @@ One repository per transaction: what it remembers of the rows is only true while
 transaction that read or wrote them is alive (a rolled-back save would leave it believing
 rows were written). ``Title.decisions`` is not persisted: the handler layer takes it.
 
-Every field of ``Item`` and ``Hold`` comes back equal. Times come back in UTC (PostgreSQL
+Rows and entities are mapped in ``title_rows.py``. Every field of ``Item`` and ``Hold``
+comes back equal. Times come back in UTC (PostgreSQL
 keeps the instant, not the offset) except inside a hold's ``history``, which is JSON and
 keeps the offset it was given. The domain never removes a copy or a hold from a title, so
 rows are never deleted. ``items.status_since`` is no entity field: it is kept as the time of
@@ -32,86 +33,29 @@ read as ``collected``.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 import asyncpg
 import orjson
 
 from kulkuri.holds.adapters.title_cache import CachedTitle, TitleCache
-from kulkuri.holds.domain.decisions import TransferReason
-from kulkuri.holds.domain.entities import CLOSED_HOLD, Hold, Item
-from kulkuri.holds.domain.model import HoldStatus, ItemStatus
+from kulkuri.holds.adapters.title_rows import (
+    HOLD_COLUMNS,
+    HOLD_TYPES,
+    ITEM_COLUMNS,
+    ITEM_TYPES,
+    OPEN_HOLD_STATUSES,
+    HoldRow,
+    ItemRow,
+    check_aware,
+    hold_from_row,
+    hold_row,
+    item_from_row,
+    item_row,
+)
+from kulkuri.holds.domain.entities import CLOSED_HOLD
 from kulkuri.holds.domain.title import Title
 from kulkuri.shared.db.schema import checked_schema
-
-# The columns in the order of the rows below (and of the unnest arrays).
-ITEM_COLUMNS = (
-    "item_id",
-    "bib_id",
-    "ordinal",
-    "owning_library",
-    "collection",
-    "format",
-    "current_library",
-    "status",
-    "last_returned_at",
-    "hold_id",
-    "destination",
-    "transfer_id",
-    "transfer_reason",
-    "transfers",
-)
-ITEM_TYPES = (
-    "text",
-    "text",
-    "int4",
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "timestamptz",
-    "text",
-    "text",
-    "text",
-    "text",
-    "int4",
-)
-# ``ordinal`` is no part of a hold's row: it comes from a sequence on the first write.
-HOLD_COLUMNS = (
-    "hold_id",
-    "bib_id",
-    "pickup_library",
-    "placed_at",
-    "expires_at",
-    "status",
-    "item_id",
-    "history",
-    "passed_through",
-    "status_since",
-)
-HOLD_TYPES = (
-    "text",
-    "text",
-    "text",
-    "timestamptz",
-    "timestamptz",
-    "text",
-    "text",
-    "jsonb",
-    "bool",
-    "timestamptz",
-)
-OPEN_HOLD_STATUSES = [
-    status.value for status in HoldStatus if status not in CLOSED_HOLD | {HoldStatus.FILLED}
-]
-_ITEM_STATUS = {status.value: status for status in ItemStatus}
-_HOLD_STATUS = {status.value: status for status in HoldStatus}
-_REASON = {reason.value: reason for reason in TransferReason}
-
-ItemRow = tuple[Any, ...]
-HoldRow = tuple[Any, ...]
 
 
 class TitleConflict(Exception):
@@ -146,96 +90,6 @@ def _upsert_sql(
         SELECT {values} FROM unnest({params}) AS u
         ON CONFLICT ({key}) DO UPDATE SET {", ".join(updates)}
         WHERE t.bib_id = EXCLUDED.bib_id"""
-
-
-def _aware(at: datetime | None, entity: str) -> None:
-    if at is not None and at.tzinfo is None:
-        raise ValueError(f"{entity}: naive datetime {at.isoformat()} (times must be tz-aware)")
-
-
-def _item_row(bib_id: str, ordinal: int, item: Item) -> ItemRow:
-    return (
-        item.item_id,
-        bib_id,
-        ordinal,
-        item.owning_library,
-        item.collection,
-        item.format,
-        item.current_library,
-        item.status,
-        item.last_returned_at,
-        item.hold_id,
-        item.destination,
-        item.transfer_id,
-        item.transfer_reason,
-        item.transfers,
-    )
-
-
-def _hold_row(bib_id: str, hold: Hold) -> HoldRow:
-    """Without status_since; ``history`` as a tuple of (status, at) pairs."""
-    return (
-        hold.hold_id,
-        bib_id,
-        hold.pickup_library,
-        hold.placed_at,
-        hold.expires_at,
-        hold.status,
-        hold.item_id,
-        tuple(hold.history),
-        hold.passed_through,
-    )
-
-
-def _item(row: asyncpg.Record) -> Item:
-    reason = row[12]
-    return Item(
-        item_id=row[0],
-        owning_library=row[3],
-        collection=row[4],
-        format=row[5],
-        current_library=row[6],
-        status=_ITEM_STATUS.get(row[7]) or ItemStatus(row[7]),
-        last_returned_at=row[8],
-        hold_id=row[9],
-        destination=row[10],
-        transfer_id=row[11],
-        transfer_reason=None if reason is None else (_REASON.get(reason) or TransferReason(reason)),
-        transfers=row[13],
-    )
-
-
-def _hold_status(value: str) -> HoldStatus:
-    return _HOLD_STATUS.get(value) or HoldStatus(value)
-
-
-def _history(raw: str) -> list[tuple[HoldStatus, datetime]]:
-    return [(_hold_status(status), datetime.fromisoformat(at)) for status, at in orjson.loads(raw)]
-
-
-def _hold(row: asyncpg.Record) -> tuple[Hold, bool]:
-    """The hold of a row, and whether it was written with 0001's columns only."""
-    raw, status = row[7], _hold_status(row[5])
-    legacy = raw == "[]"
-    if legacy:
-        history = [(HoldStatus.WAITING, row[3])]
-        if status is HoldStatus.FILLED:
-            status = HoldStatus.COLLECTED
-        if status is not HoldStatus.WAITING:
-            history.append((status, row[9]))
-    else:
-        history = _history(raw)
-    hold = Hold(
-        hold_id=row[0],
-        pickup_library=row[2],
-        placed_at=row[3],
-        expires_at=row[4],
-        status=status,
-        item_id=row[6],
-        history=history,
-        passed_through=row[8],
-    )
-    return hold, legacy
 
 
 class TitleRepository:
@@ -379,7 +233,7 @@ class TitleRepository:
     async def _read_rows(self, bib_ids: list[str], closed_holds: bool) -> None:
         entries = self._entries
         for row in await self.connection.fetch(self._items_sql, bib_ids):
-            item = _item(row)
+            item = item_from_row(row)
             entry = entries[row[1]]
             entry.title.items[item.item_id] = item
             entry.items[item.item_id] = tuple(row)
@@ -392,12 +246,12 @@ class TitleRepository:
     def _add_holds(self, rows: Iterable[asyncpg.Record]) -> None:
         for row in rows:
             entry = self._entries[row[1]]
-            hold, legacy = _hold(row)
+            hold, legacy = hold_from_row(row)
             entry.title.holds[hold.hold_id] = hold
             if legacy:
                 entry.holds.pop(hold.hold_id, None)  # to be written in full on the next save
             else:
-                entry.holds[hold.hold_id] = _hold_row(row[1], hold)
+                entry.holds[hold.hold_id] = hold_row(row[1], hold)
 
     async def save(self, titles: Iterable[Title]) -> None:
         """Upsert the rows of ``titles`` that changed since this repository last saw them.
@@ -418,24 +272,24 @@ class TitleRepository:
                 entry = self._entries[bib_id] = CachedTitle(title, None)
             seen_items, seen_holds = entry.items, entry.holds
             for ordinal, item in enumerate(title.items.values()):
-                item_row = _item_row(bib_id, ordinal, item)
+                row = item_row(bib_id, ordinal, item)
                 if item.item_id in items:
                     other = items[item.item_id][1]
                     raise TitleConflict("item", {item.item_id: (other, bib_id)})
-                if seen_items.get(item.item_id) != item_row:
-                    _aware(item.last_returned_at, item.item_id)
-                    items[item.item_id] = item_row
+                if seen_items.get(item.item_id) != row:
+                    check_aware(item.last_returned_at, item.item_id)
+                    items[item.item_id] = row
             for hold in title.holds.values():
-                hold_row = _hold_row(bib_id, hold)
+                row = hold_row(bib_id, hold)
                 if hold.hold_id in holds:
                     other = holds[hold.hold_id][1]
                     raise TitleConflict("hold", {hold.hold_id: (other, bib_id)})
-                if seen_holds.get(hold.hold_id) != hold_row:
+                if seen_holds.get(hold.hold_id) != row:
                     if not hold.history:
                         raise ValueError(f"{hold.hold_id}: a hold without history")
                     for at in (hold.placed_at, hold.expires_at, *(at for _, at in hold.history)):
-                        _aware(at, hold.hold_id)
-                    holds[hold.hold_id] = hold_row
+                        check_aware(at, hold.hold_id)
+                    holds[hold.hold_id] = row
         if not items and not holds:
             return
         item_rows, hold_rows = list(items.values()), list(holds.values())
