@@ -10,19 +10,15 @@ dead-letters it)."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import pytest
-from prometheus_client import CollectorRegistry
 
 from kulkuri.holds.adapters.consortium_config import SAMPLE_LASTU, load_consortium_config
 from kulkuri.holds.adapters.title_repository import TitleRepository
-from kulkuri.holds.bootstrap import build_runtime
-from kulkuri.holds.config import HoldsConfig
 from kulkuri.holds.domain.errors import RejectedEvent
 from kulkuri.holds.domain.title import Title
 from kulkuri.holds.service_layer.handlers import DEFAULT_ZONE
@@ -40,11 +36,10 @@ from kulkuri.shared.events import (
     ItemReturnedData,
 )
 from kulkuri.shared.messaging import CIRCULATION
-from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import ServiceRuntime
-from kulkuri.shared.settings import KafkaSettings
+from tests.integration.holds_runtime import config_for, running_holds
 from tests.kafka_tools import encoded, produce
-from tests.waiting import eventually
+from tests.waiting import eventually, settled
 
 pytestmark = pytest.mark.integration
 
@@ -58,22 +53,16 @@ SOURCE = "urn:ils:test"
 async def three_consumers(
     bootstrap_servers: str, database_url: str, unique: str
 ) -> AsyncIterator[ServiceRuntime]:
-    config = HoldsConfig(kafka=KafkaSettings(session_timeout_ms=6000, fetch_timeout_ms=100))
-    config.holds.consumer_group = f"holds-three-{unique}"
+    config = config_for(f"holds-three-{unique}")
     config.holds.consumers = 3
     config.kafka.max_batch_records = 7  # many small batches, interleaved between consumers
-    runtime = build_runtime(
+    async with running_holds(
         config,
-        database_url=database_url,
         bootstrap_servers=bootstrap_servers,
-        metrics=MessagingMetrics(CollectorRegistry()),
+        database_url=database_url,
         consortium=CONSORTIUM,
-    )
-    async with runtime:
-        task = asyncio.create_task(runtime.run())
+    ) as runtime:
         yield runtime
-        runtime.request_stop()
-        await task
 
 
 def random_stream(unique: str, titles: int = 12, events: int = 400) -> list[CirculationEvent]:
@@ -176,17 +165,13 @@ async def test_three_consumers_reach_the_state_of_an_in_order_replay(
     assert 0 < rejected < len(stream) // 4, "the stream mixes valid and contradicting events"
     await produce(bootstrap_servers, CIRCULATION, [encoded(e) for e in stream])
 
+    await eventually(
+        lambda: settled(database_url, stream),
+        timeout=60,
+        what="every event handled or dead-lettered",
+    )
     conn = await asyncpg.connect(database_url)
     try:
-
-        async def all_settled() -> bool:
-            count = await conn.fetchval(
-                "SELECT count(*) FROM holds.inbox WHERE event_key = ANY($1::text[])",
-                [e.dedupe_key for e in stream],
-            )
-            return bool(count == len(stream))
-
-        await eventually(all_settled, timeout=60, what="every event handled or dead-lettered")
         async with conn.transaction():
             stored = await TitleRepository(conn).load(sorted(expected))
     finally:

@@ -3,7 +3,6 @@ library's pull list for a day, decision counts; reasons for 404s; no patron in s
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,8 +13,6 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from kulkuri.holds.adapters.consortium_config import SAMPLE_LASTU, load_consortium_config
-from kulkuri.holds.bootstrap import build_runtime
-from kulkuri.holds.config import HoldsConfig
 from kulkuri.holds.entrypoints.http import holds_router
 from kulkuri.shared.events import (
     EventCodec,
@@ -25,8 +22,7 @@ from kulkuri.shared.events import (
     ItemAddedData,
 )
 from kulkuri.shared.messaging import CIRCULATION
-from kulkuri.shared.observability.metrics import MessagingMetrics
-from kulkuri.shared.settings import KafkaSettings
+from tests.integration.holds_runtime import config_for, running_holds
 from tests.kafka_tools import produce
 from tests.waiting import eventually, settled
 
@@ -42,26 +38,20 @@ PATRONISH |= {"user", "user_id", "name", "email", "phone", "address", "ssn", "ba
 async def client(
     bootstrap_servers: str, database_url: str, unique: str
 ) -> AsyncIterator[tuple[httpx.AsyncClient, CollectorRegistry]]:
-    config = HoldsConfig(kafka=KafkaSettings(session_timeout_ms=6000, fetch_timeout_ms=100))
-    config.holds.consumer_group = f"holds-read-{unique}"
     registry = CollectorRegistry()
     consortium = load_consortium_config(SAMPLE_LASTU)
-    runtime = build_runtime(
-        config,
-        database_url=database_url,
+    async with running_holds(
+        config_for(f"holds-read-{unique}"),
         bootstrap_servers=bootstrap_servers,
-        metrics=MessagingMetrics(registry),
+        database_url=database_url,
+        registry=registry,
         consortium=consortium,
-    )
-    app = FastAPI()
-    app.include_router(holds_router(lambda: runtime.pool, consortium))
-    async with runtime:
-        task = asyncio.create_task(runtime.run())
+    ) as runtime:
+        app = FastAPI()
+        app.include_router(holds_router(lambda: runtime.pool, consortium))
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://holds") as http:
             yield http, registry
-        runtime.request_stop()
-        await task
 
 
 def _hold(hold_id: str, bib: str, pickup: str, minutes: int) -> HoldPlaced:

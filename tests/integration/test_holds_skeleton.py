@@ -3,7 +3,6 @@ non-members are dead-lettered, and the operations endpoints tell the truth."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -17,8 +16,6 @@ from prometheus_client import CollectorRegistry
 from kulkuri.cli.stack import ops_app
 from kulkuri.holds.adapters.consortium_config import SAMPLE_LASTU, load_consortium_config
 from kulkuri.holds.adapters.metrics import HoldsMetrics
-from kulkuri.holds.bootstrap import build_runtime
-from kulkuri.holds.config import HoldsConfig
 from kulkuri.holds.service_layer.expiry import HoldExpiry
 from kulkuri.shared.db.pool import create_pool
 from kulkuri.shared.events import (
@@ -31,9 +28,8 @@ from kulkuri.shared.events import (
     ItemReturnedData,
 )
 from kulkuri.shared.messaging import CIRCULATION, HOLDS, dead_letter_topic
-from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import ServiceRuntime
-from kulkuri.shared.settings import KafkaSettings
+from tests.integration.holds_runtime import config_for, running_holds
 from tests.kafka_tools import encoded, hold_placed, metric, produce, read_topic
 from tests.waiting import eventually, settled
 
@@ -48,23 +44,14 @@ LATER = datetime(2026, 8, 4, 12, 0, tzinfo=UTC)
 async def holds(
     bootstrap_servers: str, database_url: str, unique: str
 ) -> AsyncIterator[tuple[ServiceRuntime, CollectorRegistry]]:
-    config = HoldsConfig(
-        kafka=KafkaSettings(session_timeout_ms=6000, fetch_timeout_ms=100),
-    )
-    config.holds.consumer_group = f"holds-{unique}"
     registry = CollectorRegistry()
-    runtime = build_runtime(
-        config,
-        database_url=database_url,
+    async with running_holds(
+        config_for(f"holds-{unique}"),
         bootstrap_servers=bootstrap_servers,
-        metrics=MessagingMetrics(registry),
-        consortium=load_consortium_config(SAMPLE_LASTU),
-    )
-    async with runtime:
-        task = asyncio.create_task(runtime.run())
+        database_url=database_url,
+        registry=registry,
+    ) as runtime:
         yield runtime, registry
-        runtime.request_stop()
-        await task
 
 
 def _added(item: str, bib: str, owner: str) -> ItemAdded:

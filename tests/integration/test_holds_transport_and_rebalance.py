@@ -7,19 +7,15 @@ test's own events (their keys in ``holds.inbox``), never on counts."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from prometheus_client import CollectorRegistry
 
 from kulkuri.holds.adapters.consortium_config import SAMPLE_LASTU, load_consortium_config
 from kulkuri.holds.adapters.demand import DemandCounts
-from kulkuri.holds.bootstrap import build_runtime
-from kulkuri.holds.config import HoldsConfig
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.service_layer.expiry import HoldExpiry
 from kulkuri.shared.events import (
@@ -38,11 +34,10 @@ from kulkuri.shared.events import (
     TransferReceivedData,
 )
 from kulkuri.shared.messaging import CIRCULATION, HOLDS, TRANSPORT, dead_letter_topic
-from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import ServiceRuntime
-from kulkuri.shared.settings import KafkaSettings
+from tests.integration.holds_runtime import config_for, running_holds
 from tests.kafka_tools import encoded, produce, read_topic
-from tests.waiting import eventually
+from tests.waiting import eventually, settled
 
 pytestmark = pytest.mark.integration
 
@@ -62,20 +57,13 @@ def lastu() -> Consortium:
 async def holds(
     bootstrap_servers: str, database_url: str, unique: str, lastu: Consortium
 ) -> AsyncIterator[ServiceRuntime]:
-    config = HoldsConfig(kafka=KafkaSettings(session_timeout_ms=6000, fetch_timeout_ms=100))
-    config.holds.consumer_group = f"holds-{unique}"
-    runtime = build_runtime(
-        config,
-        database_url=database_url,
+    async with running_holds(
+        config_for(f"holds-{unique}"),
         bootstrap_servers=bootstrap_servers,
-        metrics=MessagingMetrics(CollectorRegistry()),
+        database_url=database_url,
         consortium=lastu,
-    )
-    async with runtime:
-        task = asyncio.create_task(runtime.run())
+    ) as runtime:
         yield runtime
-        runtime.request_stop()
-        await task
 
 
 # -- events ---------------------------------------------------------------------------------
@@ -131,16 +119,9 @@ async def send(bootstrap: str, topic: str, events: Sequence[CloudEvent]) -> None
 
 async def handled(runtime: ServiceRuntime, events: Sequence[CloudEvent]) -> None:
     """Until every one of ``events`` is in the inbox: handled, or rejected by the handler."""
-    assert runtime.pool is not None
-    pool, keys = runtime.pool, [e.dedupe_key for e in events]
-
-    async def all_in() -> bool:
-        found = await pool.fetchval(
-            "SELECT count(*) FROM holds.inbox WHERE event_key = ANY($1::text[])", keys
-        )
-        return bool(found == len(keys))
-
-    await eventually(all_in, what=f"{len(keys)} events in the inbox")
+    await eventually(
+        lambda: settled(runtime.database_url, events), what=f"{len(events)} events in the inbox"
+    )
 
 
 async def decisions(bootstrap: str, bib: str, at_least: int) -> list[dict[str, Any]]:
