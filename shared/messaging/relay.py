@@ -133,14 +133,15 @@ class OutboxRelay:
                 )
             partition = self._partition(message.topic, message.key, known)
             runs = builders.setdefault((message.topic, partition), [])
-            headers = list(message.headers)
-            if not runs or not runs[-1].append(
-                timestamp=None, key=message.key, value=message.value, headers=headers
-            ):
+            record = {
+                "timestamp": None,
+                "key": message.key,
+                "value": message.value,
+                "headers": list(message.headers),
+            }
+            if not runs or not runs[-1].append(**record):  # the open batch is full
                 runs.append(self._producer.create_batch())
-                if not runs[-1].append(
-                    timestamp=None, key=message.key, value=message.value, headers=headers
-                ):
+                if not runs[-1].append(**record):
                     raise ValueError(f"outbox row {row.seq} does not fit in a record batch")
         return [
             await self._producer.send_batch(batch, topic, partition=partition)

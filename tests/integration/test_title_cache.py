@@ -55,6 +55,15 @@ async def cycle(
     return title
 
 
+async def one_copy_in_cache(conn: asyncpg.Connection, cache: TitleCache, bib: str) -> None:
+    """A stored title of one copy, and a batch that took it into ``cache``."""
+    book = Title(bib)
+    book.add_item(RULES, f"{bib}/i1", LAHTI, FLOATING, "book", at(0))
+    async with conn.transaction():
+        await TitleRepository(conn).save([book])
+    await cycle(conn, cache, bib)
+
+
 async def test_an_unchanged_title_is_served_from_memory(
     conn: asyncpg.Connection, unique: str
 ) -> None:
@@ -101,13 +110,8 @@ async def test_a_title_another_writer_changed_is_read_again(
 async def test_a_save_that_never_committed_is_not_served(
     conn: asyncpg.Connection, unique: str
 ) -> None:
-    bib = f"{unique}-t"
-    cache = TitleCache()
-    book = Title(bib)
-    book.add_item(RULES, f"{bib}/i1", LAHTI, FLOATING, "book", at(0))
-    async with conn.transaction():
-        await TitleRepository(conn).save([book])
-    await cycle(conn, cache, bib)
+    bib, cache = f"{unique}-t", TitleCache()
+    await one_copy_in_cache(conn, cache, bib)
 
     async def batch_whose_commit_fails() -> None:
         async with conn.transaction():
@@ -131,13 +135,8 @@ async def test_a_save_that_never_committed_is_not_served(
 async def test_a_title_left_half_changed_by_a_failed_batch_is_read_again(
     conn: asyncpg.Connection, unique: str
 ) -> None:
-    bib = f"{unique}-t"
-    cache = TitleCache()
-    book = Title(bib)
-    book.add_item(RULES, f"{bib}/i1", LAHTI, FLOATING, "book", at(0))
-    async with conn.transaction():
-        await TitleRepository(conn).save([book])
-    await cycle(conn, cache, bib)
+    bib, cache = f"{unique}-t", TitleCache()
+    await one_copy_in_cache(conn, cache, bib)
     async with conn.transaction():
         repo = TitleRepository(conn, cache=cache)
         title = (await repo.load([bib], closed_holds=False))[bib]

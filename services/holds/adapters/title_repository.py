@@ -160,17 +160,14 @@ class TitleRepository:
         # The bib_id each named hold that ``load`` looked up is stored under.
         self.hold_owners: dict[str, str] = {}
 
-    async def titles_of(
-        self, item_ids: Collection[str], hold_ids: Collection[str]
-    ) -> dict[str, str]:
-        """The bib_id each known copy or hold id is stored under (one query per table), so a
-        handler can refuse an id that another title already owns before it is saved."""
-        owners: dict[str, str] = {}
-        for kind, ids in (("item", item_ids), ("hold", hold_ids)):
-            if ids:
-                rows = await self.connection.fetch(self._owners_sql[kind], list(ids))
-                owners.update((row[0], row[1]) for row in rows)
-        return owners
+    async def item_owners(self, item_ids: Collection[str]) -> dict[str, str]:
+        """The bib_id each known copy id is stored under, so a handler can refuse an id that
+        another title already owns before it is saved. (For hold ids, ``load`` with
+        ``named_holds`` fills ``hold_owners``.)"""
+        if not item_ids:
+            return {}
+        rows = await self.connection.fetch(self._owners_sql["item"], list(item_ids))
+        return {row[0]: row[1] for row in rows}
 
     async def load(
         self,

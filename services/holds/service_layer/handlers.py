@@ -217,13 +217,12 @@ class CirculationHandler:
         # Ids are global in the tables but per title in the domain: know who owns the new
         # ones (those their own title does not already have). New hold ids were named to
         # load, which looked up where each is stored.
-        owners = await repository.titles_of(
+        owners = await repository.item_owners(
             {
                 e.data.item_id
                 for e in events
                 if isinstance(e, ItemAdded) and e.data.item_id not in titles[e.data.bib_id].items
-            },
-            (),
+            }
         )
         owners.update(repository.hold_owners)
         tx.scratch[_BATCH] = _Batch(
