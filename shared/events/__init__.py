@@ -19,21 +19,42 @@ from kulkuri.shared.events.circulation import (
 from kulkuri.shared.events.codec import EventCodec
 from kulkuri.shared.events.envelope import CONTENT_TYPE, CloudEvent, EventData
 from kulkuri.shared.events.holds import HOLDS_EVENTS, HoldsEvent
+from kulkuri.shared.events.lanes import (
+    DEMAND_EVENTS,
+    MOVEMENT_EVENTS,
+    LaneDemand,
+    LaneDemandData,
+    LaneLoad,
+    TransferMoved,
+    TransferMovedData,
+)
 from kulkuri.shared.events.transport import (
     TRANSPORT_EVENTS,
+    TransferMissing,
+    TransferMissingData,
+    TransferOverdue,
+    TransferOverdueData,
     TransferReceived,
     TransferReceivedData,
     TransportEvent,
 )
 
-ALL_EVENTS: tuple[type[CloudEvent], ...] = (*CIRCULATION_EVENTS, *HOLDS_EVENTS, *TRANSPORT_EVENTS)
+ALL_EVENTS: tuple[type[CloudEvent], ...] = (
+    *CIRCULATION_EVENTS,
+    *HOLDS_EVENTS,
+    *TRANSPORT_EVENTS,
+    *MOVEMENT_EVENTS,
+    *DEMAND_EVENTS,
+)
 """Every event type in the contract, read or published; each gets a JSON Schema file."""
 
 __all__ = [
     "ALL_EVENTS",
     "CIRCULATION_EVENTS",
     "CONTENT_TYPE",
+    "DEMAND_EVENTS",
     "HOLDS_EVENTS",
+    "MOVEMENT_EVENTS",
     "TRANSPORT_EVENTS",
     "CirculationEvent",
     "CloudEvent",
@@ -52,6 +73,15 @@ __all__ = [
     "ItemReturnedData",
     "ItemWithdrawn",
     "ItemWithdrawnData",
+    "LaneDemand",
+    "LaneDemandData",
+    "LaneLoad",
+    "TransferMissing",
+    "TransferMissingData",
+    "TransferMoved",
+    "TransferMovedData",
+    "TransferOverdue",
+    "TransferOverdueData",
     "TransferReceived",
     "TransferReceivedData",
     "TransportEvent",

@@ -3,7 +3,9 @@
 The transport service turns the holds service's ``transfer-requested`` decisions into crates
 and van runs; when a van delivers a copy, the receiving library scans it and the transport
 service publishes ``transfer-received``. The holds service reads it to make a hold ready for
-pickup, or to trap or shelve the copy where it arrived.
+pickup, or to trap or shelve the copy where it arrived. A copy not received in time is first
+reported ``transfer-overdue`` and, after a longer limit, ``transfer-missing``: the holds
+service then marks the copy missing and fills its hold from another copy.
 
 Every event is keyed by ``bib_id``, like the circulation events and the holds decisions, so a
 title's transport events share a partition number with its circulation events (with equal
@@ -39,10 +41,46 @@ class TransferReceivedData(EventData):
         return self
 
 
+InTransitStatus = Literal["pulled", "packed", "loaded", "unloaded"]
+"""Where in the chain a copy overdue or missing was last seen."""
+
+MissingReason = Literal["overdue", "reported"]
+"""``overdue``: not received within the loss limit; ``reported``: staff declared it missing."""
+
+
+class TransferOverdueData(EventData):
+    transfer_id: TransferId
+    item_id: Identifier
+    bib_id: Identifier
+    from_library: LibraryId
+    to_library: LibraryId = Field(description="Where the copy should have arrived.")
+    status: InTransitStatus = Field(description="The last scan of the copy.")
+    last_seen_library: LibraryId | None = Field(
+        default=None, description="Where that scan happened (none while on a van)."
+    )
+    van_run: Identifier | None = Field(default=None, description="The run it was loaded on.")
+    due_by: AwareDatetime = Field(description="When it should have been received.")
+    detected_at: AwareDatetime
+
+
+class TransferMissingData(EventData):
+    transfer_id: TransferId
+    item_id: Identifier
+    bib_id: Identifier
+    hold_id: Identifier | None = Field(
+        default=None, description="The hold the copy travelled for, to be filled again."
+    )
+    from_library: LibraryId
+    to_library: LibraryId
+    last_seen_library: LibraryId | None = None
+    reason: MissingReason
+    declared_at: AwareDatetime
+
+
 class TransportEvent(CloudEvent):
     """A transport event: keyed by title so one title's events stay in order."""
 
-    data: TransferReceivedData
+    data: TransferReceivedData | TransferOverdueData | TransferMissingData
 
     def partition_key(self) -> bytes:
         return self.data.bib_id.encode()
@@ -55,4 +93,22 @@ class TransferReceived(TransportEvent):
     data: TransferReceivedData
 
 
-TRANSPORT_EVENTS: tuple[type[TransportEvent], ...] = (TransferReceived,)
+class TransferOverdue(TransportEvent):
+    TYPE: ClassVar[str] = "kulkuri.transport.transfer-overdue.v1"
+    VERSION: ClassVar[int] = 1
+    type: Literal["kulkuri.transport.transfer-overdue.v1"]
+    data: TransferOverdueData
+
+
+class TransferMissing(TransportEvent):
+    TYPE: ClassVar[str] = "kulkuri.transport.transfer-missing.v1"
+    VERSION: ClassVar[int] = 1
+    type: Literal["kulkuri.transport.transfer-missing.v1"]
+    data: TransferMissingData
+
+
+TRANSPORT_EVENTS: tuple[type[TransportEvent], ...] = (
+    TransferReceived,
+    TransferOverdue,
+    TransferMissing,
+)

@@ -11,7 +11,9 @@ from kulkuri.shared.messaging.producer import create_producer
 from kulkuri.shared.messaging.relay import OutboxRelay
 from kulkuri.shared.messaging.topics import (
     CIRCULATION,
+    DEMAND,
     HOLDS,
+    MOVEMENTS,
     TRANSPORT,
     dead_letter_topic,
     ensure_topics,
@@ -19,7 +21,9 @@ from kulkuri.shared.messaging.topics import (
 
 __all__ = [
     "CIRCULATION",
+    "DEMAND",
     "HOLDS",
+    "MOVEMENTS",
     "TRANSPORT",
     "BatchResult",
     "EventConsumer",

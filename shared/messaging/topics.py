@@ -18,7 +18,13 @@ HOLDS = "kulkuri.holds.v1"
 """The holds service's decisions (copies assigned, transfers requested, ...), keyed by bib_id."""
 
 TRANSPORT = "kulkuri.transport.v1"
-"""The transport service's events (transfers received, ...), keyed by bib_id."""
+"""The transport service's events (transfers received, overdue, missing), keyed by bib_id."""
+
+MOVEMENTS = "kulkuri.transport.movements.v1"
+"""Every status change of a transfer, keyed by transfer_id: the lane-demand stream's input."""
+
+DEMAND = "kulkuri.transport.demand.v1"
+"""The day's demand per lane at the cut-off, keyed by service day: the routing service's input."""
 
 
 def dead_letter_topic(topic: str) -> str:
