@@ -1,8 +1,9 @@
 """One copy's journey between libraries: the ``Transfer`` aggregate and its lifecycle.
 
     waiting -> requested -> pulled -> packed -> loaded -> unloaded -> received
-                                                  ^          |
-                                                  +----------+  (unloaded at a hub)
+                                         ^         ^          |
+                                         |         +----------+  (crate carried whole via a hub)
+                                         +--------------------+  (repacked at a hub)
 
 ``waiting``: queued behind an earlier open transfer of the same copy (see ``item_queue``).
 Any open transfer can be cancelled or re-targeted; one that is requested or on its way can be
@@ -149,7 +150,13 @@ class Transfer:
         self._step(TransferStatus.PULLED, at, library, "pulled from the shelf")
 
     def pack(self, crate_id: str, at: datetime) -> None:
-        self._require({TransferStatus.PULLED}, "packing", "a pull from the shelf")
+        """Into a crate: after the pull, or again at a hub where the copy was unloaded."""
+        if self.status is TransferStatus.UNLOADED and self.location == self.to_library:
+            raise IllegalTransition(
+                self.transfer_id, "unloaded at its destination", "packing", "a receive"
+            )
+        allowed = {TransferStatus.PULLED, TransferStatus.UNLOADED}
+        self._require(allowed, "packing", "a pull from the shelf or an unload at a hub")
         self.crate_id = crate_id
         self._step(TransferStatus.PACKED, at, self.location, f"crate {crate_id}")
 
