@@ -25,6 +25,10 @@ WITH_COPY = {
 }
 
 
+# Copies no hold can be given: on loan, gone, or lost.
+_OUT_OF_REACH = frozenset({ItemStatus.CHECKED_OUT, ItemStatus.WITHDRAWN, ItemStatus.MISSING})
+
+
 def _breach(entity: str, what: str) -> AssertionError:
     return AssertionError(f"invariant broken for {entity!r}: {what}")
 
@@ -59,7 +63,7 @@ def _check_item(title: TitleState, item: Item) -> None:
         raise _breach(item.item_id, f"{item.status} with destination {item.destination!r}")
     if item.status is ItemStatus.ON_HOLD_SHELF and item.hold_id is None:
         raise _breach(item.item_id, "on the hold shelf for no hold")
-    if item.status in (ItemStatus.CHECKED_OUT, ItemStatus.WITHDRAWN) and item.hold_id:
+    if item.status in _OUT_OF_REACH and item.hold_id:
         raise _breach(item.item_id, f"{item.status} yet assigned to {item.hold_id!r}")
 
 

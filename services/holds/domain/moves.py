@@ -27,6 +27,7 @@ from kulkuri.holds.domain.decisions import (
     TransferRetargeted,
 )
 from kulkuri.holds.domain.entities import Hold, Item
+from kulkuri.holds.domain.errors import UnknownHold, UnknownItem
 from kulkuri.holds.domain.model import HoldStatus, ItemStatus
 from kulkuri.holds.domain.rebalance import RebalanceAdvisor
 from kulkuri.holds.domain.selection import (
@@ -38,12 +39,29 @@ from kulkuri.holds.domain.selection import (
 )
 
 
+def event_day(at: datetime, today: date | None) -> date:
+    """The consortium's local date of an event, when given; else the date of ``at``."""
+    return at.date() if today is None else today
+
+
 class TitleState:
     def __init__(self, bib_id: str) -> None:
         self.bib_id = bib_id
         self.items: dict[str, Item] = {}
         self.holds: dict[str, Hold] = {}
         self.decisions: list[Decision] = []
+
+    def item(self, item_id: str) -> Item:
+        try:
+            return self.items[item_id]
+        except KeyError:
+            raise UnknownItem(item_id, self.bib_id) from None
+
+    def hold(self, hold_id: str) -> Hold:
+        try:
+            return self.holds[hold_id]
+        except KeyError:
+            raise UnknownHold(hold_id, self.bib_id) from None
 
     # -- filling holds -------------------------------------------------------------------
 

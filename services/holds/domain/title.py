@@ -3,7 +3,8 @@
 All events of a title arrive in order on one partition, so one ``Title`` sees them in order.
 Each command checks its input first (``errors.py``) and then applies the allocation rules
 (``moves.py``, ``selection.py``), recording what it decided on ``self.decisions``; nothing
-is published here. Times are passed in; ``today`` is the consortium's local date of the
+is published here. The commands for what the vans report (a copy received, overdue or
+missing) are in ``transit.py``. Times are passed in; ``today`` is the consortium's local date of the
 event and defaults to the date of ``at``.
 
 Digital copies (``Consortium.needs_transport`` is False) are never assigned nor sent. A hold
@@ -18,33 +19,18 @@ from datetime import date, datetime, timedelta
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.domain.decisions import Anomaly, HoldClosed, HoldOutcome
 from kulkuri.holds.domain.entities import CLOSED_HOLD, Hold, Item
-from kulkuri.holds.domain.errors import ContradictsState, UnknownHold, UnknownItem
+from kulkuri.holds.domain.errors import ContradictsState
 from kulkuri.holds.domain.invariants import check_title
 from kulkuri.holds.domain.model import HoldStatus, ItemStatus
-from kulkuri.holds.domain.moves import TitleState
+from kulkuri.holds.domain.moves import event_day
 from kulkuri.holds.domain.rebalance import RebalanceAdvisor
 from kulkuri.holds.domain.selection import choose_copy, in_placement_order, queued
+from kulkuri.holds.domain.transit import TransitCommands
 
 
-def _day(at: datetime, today: date | None) -> date:
-    return at.date() if today is None else today
-
-
-class Title(TitleState):
+class Title(TransitCommands):
     """A title's copies (``items``) and holds (``holds``), and the ``decisions`` taken so far,
     which the handler layer reads and clears after each event."""
-
-    def item(self, item_id: str) -> Item:
-        try:
-            return self.items[item_id]
-        except KeyError:
-            raise UnknownItem(item_id, self.bib_id) from None
-
-    def hold(self, hold_id: str) -> Hold:
-        try:
-            return self.holds[hold_id]
-        except KeyError:
-            raise UnknownHold(hold_id, self.bib_id) from None
 
     def check_invariants(self) -> None:
         check_title(self)
@@ -76,7 +62,7 @@ class Title(TitleState):
             raise ContradictsState(item_id, "added again with other details or after withdrawal")
         item = Item(item_id, owning_library, collection, item_format, owning_library)
         self.items[item_id] = item
-        self._offer_from_shelf(consortium, item, at, _day(at, today), note=False)
+        self._offer_from_shelf(consortium, item, at, event_day(at, today), note=False)
 
     def withdraw_item(
         self, consortium: Consortium, item_id: str, at: datetime, *, today: date | None = None
@@ -89,7 +75,7 @@ class Title(TitleState):
         orphan = self._detach(item, at)
         self._end_transfer(item, "withdrawn")
         item.stand_at(item.current_library, ItemStatus.WITHDRAWN)
-        self._requeue(consortium, orphan, at, _day(at, today))
+        self._requeue(consortium, orphan, at, event_day(at, today))
 
     # -- holds ---------------------------------------------------------------------------
 
@@ -116,7 +102,7 @@ class Title(TitleState):
         if present and not any(consortium.needs_transport(i.format) for i in present):
             hold.passed_through = True
             return
-        self._allocate(consortium, hold, placed_at, _day(placed_at, today))
+        self._allocate(consortium, hold, placed_at, event_day(placed_at, today))
 
     def cancel_hold(
         self,
@@ -136,7 +122,7 @@ class Title(TitleState):
             detail = f"cancelled again; it is already {hold.status}"
             self.decisions.append(Anomaly("hold_already_closed", hold_id, detail))
             return
-        self._close(consortium, hold, expired, at, _day(at, today), advisor)
+        self._close(consortium, hold, expired, at, event_day(at, today), advisor)
 
     def expire(
         self,
@@ -149,7 +135,7 @@ class Title(TitleState):
     ) -> None:
         """Expire waiting holds past ``expires_at``, and holds left on the hold shelf for
         ``pickup_window`` or longer (their copies go to the next hold)."""
-        day = _day(now, today)
+        day = event_day(now, today)
         holds = in_placement_order(self.holds.values())
         # Close every stale waiting hold before freeing copies, so none is given to them.
         stale = [
@@ -192,7 +178,7 @@ class Title(TitleState):
         """Trap the copy for the next hold, or apply its collection's policy."""
         item = self.item(item_id)
         consortium.library(library)
-        status, day = item.status, _day(at, today)
+        status, day = item.status, event_day(at, today)
         if status is ItemStatus.WITHDRAWN:
             raise ContradictsState(item_id, f"returned at {library} after it was withdrawn")
         if status is ItemStatus.IN_TRANSIT:  # a check-in at the destination receives it
@@ -210,41 +196,6 @@ class Title(TitleState):
         item.last_returned_at = at
         orphan = self._detach(item, at)
         self._trap_or_route(consortium, item, library, at, advisor)
-        self._requeue(consortium, orphan, at, day)
-
-    def transfer_received(
-        self,
-        consortium: Consortium,
-        item_id: str,
-        library: str,
-        at: datetime,
-        *,
-        today: date | None = None,
-    ) -> None:
-        """The van delivered the copy: ready for its hold, or trapped or shelved there."""
-        item = self.item(item_id)
-        consortium.library(library)
-        if item.status is not ItemStatus.IN_TRANSIT:
-            resting = item.status in (ItemStatus.ON_SHELF, ItemStatus.ON_HOLD_SHELF)
-            if resting and item.current_library == library:
-                self.decisions.append(Anomaly("received_twice", item_id, f"already at {library}"))
-                return
-            raise ContradictsState(item_id, f"received at {library} but it is {item.status}")
-        self._receive(consortium, item, library, at, _day(at, today))
-
-    def _receive(
-        self, consortium: Consortium, item: Item, library: str, at: datetime, day: date
-    ) -> None:
-        # No rebalance advice on arrival: the copy was sent here, it should not bounce on.
-        if library != item.destination:
-            detail = f"sent to {item.destination}, arrived at {library}"
-            self.decisions.append(Anomaly("received_off_route", item.item_id, detail))
-        hold = None if item.hold_id is None else self.holds[item.hold_id]
-        if hold is not None and hold.pickup_library == library:
-            self._make_ready(item, hold, at)
-            return
-        orphan = self._detach(item, at)
-        self._trap_or_route(consortium, item, library, at, None)
         self._requeue(consortium, orphan, at, day)
 
     def item_checked_out(
@@ -269,7 +220,7 @@ class Title(TitleState):
         if item.status is ItemStatus.CHECKED_OUT:
             detail = f"checked out at {library} while on loan"
             self.decisions.append(Anomaly("checked_out_twice", item_id, detail))
-        day = _day(at, today)
+        day = event_day(at, today)
         other = None  # the copy the collected hold was promised, if the patron took another
         orphan = None  # the hold that loses this copy to someone else
         if hold is not None and hold.item_id not in (None, item_id):

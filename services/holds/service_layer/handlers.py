@@ -3,8 +3,8 @@
 Per batch it loads the titles the new events touch (from its ``TitleCache`` when the
 database still has them at the cached version, else in one query per table) and, for those
 with copies in a rebalance collection, their demand (``adapters/demand.py``, one query),
-applies each event to its ``Title`` (the pure domain decides), and at the end saves the
-changed rows in one statement per table and publishes their decisions on
+applies each event to its ``Title`` (``apply.py`` says which command; the pure domain
+decides), and at the end saves the changed rows in one statement per table and publishes their decisions on
 ``kulkuri.holds.v1``, all inside the batch's transaction.
 
 Circulation events (``kulkuri.circulation.v1``) and transport events
@@ -14,14 +14,15 @@ order. Between the topics there is no order to keep, since a van's arrival and a
 check-in are independent occurrences, and none is needed: a title is changed by one batch
 at a time (``TitleRepository.load`` locks it; the cache's versions catch a save made by the
 other group), and the domain takes a receipt and a check-in of one copy in either order.
+An event that decides nothing (an overdue transfer) leaves its title unchanged, so the save,
+which writes only rows that differ, writes nothing for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from kulkuri.holds.adapters.decision_events import decision_event
@@ -32,20 +33,10 @@ from kulkuri.holds.adapters.title_repository import TitleRepository
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.domain.errors import RejectedEvent, UnknownHold, UnknownItem
 from kulkuri.holds.domain.model import UnknownLibrary
-from kulkuri.holds.domain.rebalance import RebalanceAdvisor
 from kulkuri.holds.domain.title import Title
+from kulkuri.holds.service_layer.apply import APPLY, Advisor, InboundEvent, libraries_named
 from kulkuri.shared.errors import InvalidEventError
-from kulkuri.shared.events import (
-    CirculationEvent,
-    HoldCancelled,
-    HoldPlaced,
-    ItemAdded,
-    ItemCheckedOut,
-    ItemReturned,
-    ItemWithdrawn,
-    TransferReceived,
-    TransportEvent,
-)
+from kulkuri.shared.events import HoldCancelled, HoldPlaced, ItemAdded, ItemCheckedOut
 from kulkuri.shared.events.holds import HoldsEvent
 from kulkuri.shared.messaging import HOLDS, Transaction
 
@@ -54,85 +45,7 @@ _BATCH = "holds.circulation"  # the handler's key in Transaction.scratch
 # Finnish consortia: "closed today" and the hold-shelf days follow the local calendar.
 DEFAULT_ZONE = ZoneInfo("Europe/Helsinki")
 
-InboundEvent = CirculationEvent | TransportEvent
-Advisor = RebalanceAdvisor | None  # None: rebalance copies stay where they are
-Apply = Callable[[Title, Consortium, Any, date, Advisor], None]
-
-
-def _hold_placed(title: Title, c: Consortium, e: HoldPlaced, today: date, _: Advisor) -> None:
-    d = e.data
-    title.place_hold(c, d.hold_id, d.pickup_library, d.placed_at, d.expires_at, today=today)
-
-
-def _hold_cancelled(
-    title: Title, c: Consortium, e: HoldCancelled, today: date, advisor: Advisor
-) -> None:
-    d = e.data
-    expired = d.reason == "expired"
-    title.cancel_hold(c, d.hold_id, d.cancelled_at, expired=expired, today=today, advisor=advisor)
-
-
-def _item_added(title: Title, c: Consortium, e: ItemAdded, today: date, _: Advisor) -> None:
-    d = e.data
-    title.add_item(c, d.item_id, d.owning_library, d.collection, d.format, d.added_at, today=today)
-
-
-def _item_withdrawn(title: Title, c: Consortium, e: ItemWithdrawn, today: date, _: Advisor) -> None:
-    title.withdraw_item(c, e.data.item_id, e.data.withdrawn_at, today=today)
-
-
-def _item_checked_out(
-    title: Title, c: Consortium, e: ItemCheckedOut, today: date, advisor: Advisor
-) -> None:
-    d = e.data
-    title.item_checked_out(
-        c, d.item_id, d.library, d.checked_out_at, hold_id=d.hold_id, today=today, advisor=advisor
-    )
-
-
-def _item_returned(
-    title: Title, c: Consortium, e: ItemReturned, today: date, advisor: Advisor
-) -> None:
-    d = e.data
-    title.item_returned(c, d.item_id, d.library, d.returned_at, today=today, advisor=advisor)
-
-
-def _transfer_received(
-    title: Title, c: Consortium, e: TransferReceived, today: date, _: Advisor
-) -> None:
-    # The domain gives an arriving copy no rebalance advice: it was sent here on purpose.
-    d = e.data
-    title.transfer_received(c, d.item_id, d.library, d.received_at, today=today)
-
-
-APPLY: dict[type[InboundEvent], Apply] = {
-    HoldPlaced: _hold_placed,
-    HoldCancelled: _hold_cancelled,
-    ItemAdded: _item_added,
-    ItemWithdrawn: _item_withdrawn,
-    ItemCheckedOut: _item_checked_out,
-    ItemReturned: _item_returned,
-    TransferReceived: _transfer_received,
-}
-
-
-_LIBRARY_FIELDS = ("pickup_library", "library", "owning_library")
-# Which of those fields each event type's data has (a missing attribute on a pydantic model
-# is slow to find out about, and this is asked for every event).
-_LIBRARIES_OF: dict[type[InboundEvent], tuple[str, ...]] = {
-    event_type: tuple(
-        name
-        for name in _LIBRARY_FIELDS
-        if name in event_type.model_fields["data"].annotation.model_fields  # type: ignore[union-attr]
-    )
-    for event_type in APPLY
-}
-
-
-def libraries_named(event: InboundEvent) -> list[str]:
-    data = event.data
-    names = _LIBRARIES_OF.get(type(event), _LIBRARY_FIELDS)
-    return [library for name in names if (library := getattr(data, name, None)) is not None]
+__all__ = ["APPLY", "DEFAULT_ZONE", "CirculationHandler", "libraries_named"]
 
 
 def _hold_named(event: InboundEvent) -> str | None:

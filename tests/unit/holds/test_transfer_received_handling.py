@@ -1,5 +1,6 @@
 """Transport events as the handler applies them, without a broker or database: a received
-transfer goes to ``Title.transfer_received``, whose rules decide (ready, off route, twice)."""
+transfer goes to ``Title.transfer_received``, whose rules decide (ready, off route, twice);
+a missing one to ``Title.transfer_missing``; an overdue one is checked and decides nothing."""
 
 from __future__ import annotations
 
@@ -22,12 +23,17 @@ from kulkuri.holds.service_layer.handlers import APPLY, libraries_named
 from kulkuri.shared.events import (
     ItemReturned,
     ItemReturnedData,
+    TransferMissing,
+    TransferMissingData,
+    TransferOverdue,
+    TransferOverdueData,
     TransferReceived,
     TransferReceivedData,
 )
 from tests.unit.holds.consortia import (
     HEINOLA,
     LAHTI,
+    LIIPOLA,
     SYSMA,
     at,
     consortium,
@@ -36,12 +42,13 @@ from tests.unit.holds.consortia import (
 )
 
 RULES = consortium()
+VANS = "urn:kulkuri:transport"
 
 
 def received(item_id: str, library: str, when: datetime, transfer: int = 1) -> TransferReceived:
     return TransferReceived.create(
         id=f"received-{item_id}-{library}",
-        source="urn:kulkuri:transport",
+        source=VANS,
         time=when,
         data=TransferReceivedData(
             transfer_id=f"{item_id}:{transfer}",
@@ -62,7 +69,40 @@ def returned(item_id: str, library: str, when: datetime) -> ItemReturned:
     )
 
 
-def handle(book: Title, event: TransferReceived | ItemReturned) -> list[Decision]:
+def missing(item_id: str, hold_id: str | None = None, sent_from: str = LAHTI) -> TransferMissing:
+    data = TransferMissingData(
+        transfer_id=f"{item_id}:1",
+        item_id=item_id,
+        bib_id="bib-1",
+        hold_id=hold_id,
+        from_library=sent_from,
+        to_library=SYSMA,
+        last_seen_library=LIIPOLA,
+        reason="overdue",
+        declared_at=at(7),
+    )
+    return TransferMissing.create(id=f"missing-{item_id}", source=VANS, time=at(7), data=data)
+
+
+def overdue(item_id: str) -> TransferOverdue:
+    data = TransferOverdueData(
+        transfer_id=f"{item_id}:1",
+        item_id=item_id,
+        bib_id="bib-1",
+        from_library=LAHTI,
+        to_library=SYSMA,
+        status="loaded",
+        van_run="run-7",
+        due_by=at(2),
+        detected_at=at(2, 18),
+    )
+    return TransferOverdue.create(id=f"overdue-{item_id}", source=VANS, time=at(2, 18), data=data)
+
+
+Inbound = TransferReceived | TransferMissing | TransferOverdue | ItemReturned
+
+
+def handle(book: Title, event: Inbound) -> list[Decision]:
     """Apply ``event`` as the handler does; the decisions it recorded."""
     APPLY[type(event)](book, RULES, event, event.time.date(), None)
     return take(book)
@@ -123,3 +163,27 @@ def test_a_transfer_received_for_a_copy_on_loan_is_rejected_naming_the_copy() ->
 
 def test_the_receiving_library_is_checked_for_membership() -> None:
     assert libraries_named(received("i1", "85999", at())) == ["85999"]
+
+
+def test_a_missing_transfer_refills_its_hold_from_another_copy() -> None:
+    book = title(RULES, [("i1", HEINOLA), ("i2", LAHTI)])
+    book.place_hold(RULES, "h1", SYSMA, at())  # i1: 45 km to Sysmä, i2: 60 km
+    take(book)
+    assert handle(book, missing("i1", hold_id="h1", sent_from=HEINOLA)) == [
+        CopyAssigned("h1", "bib-1", "i2", LAHTI, SYSMA, True),
+        TransferRequested("i2:1", "i2", "bib-1", LAHTI, SYSMA, TransferReason.HOLD, "h1"),
+    ]
+    lost = book.item("i1")
+    assert (lost.status, lost.current_library) == (ItemStatus.MISSING, LIIPOLA)
+
+
+def test_an_overdue_transfer_decides_nothing_and_changes_nothing() -> None:
+    book = sent_for_hold_to(SYSMA)
+    assert handle(book, overdue("i1")) == []
+    assert book.item("i1").status is ItemStatus.IN_TRANSIT
+    assert book.hold("h1").status is HoldStatus.IN_TRANSIT
+
+
+def test_every_library_a_missing_or_overdue_transfer_names_is_checked_for_membership() -> None:
+    assert libraries_named(missing("i1")) == [LAHTI, SYSMA, LIIPOLA]
+    assert libraries_named(overdue("i1")) == [LAHTI, SYSMA]
