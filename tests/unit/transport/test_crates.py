@@ -167,7 +167,7 @@ ILLEGAL: list[
     tuple[str, Callable[[], Crate], Callable[[Crate], None], type[RejectedCommand], str]
 ] = [
     ("seal empty", open_crate, lambda c: c.seal(at(9)), IllegalCrateTransition, "a copy in it"),
-    ("add twice", sealed, lambda c: c.add("i2:1", HOLLOLA), IllegalCrateTransition, "an open"),
+    ("add to sealed", sealed, lambda c: c.add("i2:1", HOLLOLA), IllegalCrateTransition, "an open"),
     ("remove sealed", sealed, lambda c: c.remove("i1:1"), IllegalCrateTransition, "an open"),
     ("load open", open_crate, lambda c: c.load("r", at(9)), IllegalCrateTransition, "sealing"),
     ("unload sealed", sealed, lambda c: c.unload(HOLLOLA, at(9)), IllegalCrateTransition, "a load"),
