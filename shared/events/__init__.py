@@ -28,6 +28,7 @@ from kulkuri.shared.events.lanes import (
     TransferMoved,
     TransferMovedData,
 )
+from kulkuri.shared.events.scans import SCAN_EVENTS, ScanRecorded, ScanRecordedData
 from kulkuri.shared.events.transport import (
     TRANSPORT_EVENTS,
     TransferMissing,
@@ -45,6 +46,7 @@ ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     *TRANSPORT_EVENTS,
     *MOVEMENT_EVENTS,
     *DEMAND_EVENTS,
+    *SCAN_EVENTS,
 )
 """Every event type in the contract, read or published; each gets a JSON Schema file."""
 
@@ -55,6 +57,7 @@ __all__ = [
     "DEMAND_EVENTS",
     "HOLDS_EVENTS",
     "MOVEMENT_EVENTS",
+    "SCAN_EVENTS",
     "TRANSPORT_EVENTS",
     "CirculationEvent",
     "CloudEvent",
@@ -76,6 +79,8 @@ __all__ = [
     "LaneDemand",
     "LaneDemandData",
     "LaneLoad",
+    "ScanRecorded",
+    "ScanRecordedData",
     "TransferMissing",
     "TransferMissingData",
     "TransferMoved",

@@ -23,6 +23,9 @@ TRANSPORT = "kulkuri.transport.v1"
 MOVEMENTS = "kulkuri.transport.movements.v1"
 """Every status change of a transfer, keyed by transfer_id: the lane-demand stream's input."""
 
+SCANS = "kulkuri.scans.v1"
+"""Barcode scans from systems that publish them as events, keyed by the scanned barcode."""
+
 DEMAND = "kulkuri.transport.demand.v1"
 """The day's demand per lane at the cut-off, keyed by service day: the routing service's input."""
 

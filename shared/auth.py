@@ -1,0 +1,92 @@
+"""Signed access tokens for people at scanners and desks: who they are, where they may act.
+
+Tokens are JSON Web Tokens signed with HMAC-SHA256 (PyJWT). A token carries a ``role`` and,
+for library staff, the one ``library`` they work at; it names no person. The key comes from
+settings (a Kubernetes secret in production), never from the repository.
+
+Roles:
+
+- ``staff``: scans at their own library (pull, pack, load, unload, receive) and reads that
+  library's lists.
+- ``driver``: loads and unloads crates at any stop of a van run.
+- ``coordinator``: reads everything, plans packing, reports copies missing, mints nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+import jwt
+
+_ALGORITHM = "HS256"
+# RFC 7518 asks for a key at least as long as the hash output.
+MIN_SECRET_BYTES = 32
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    DRIVER = "driver"
+    COORDINATOR = "coordinator"
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: Role
+    library: str | None = None  # staff only
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, expired, or not signed with our key."""
+
+
+class TokenAuthority:
+    """Issues and verifies tokens with one secret key."""
+
+    def __init__(self, secret: str, *, issuer: str = "kulkuri") -> None:
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"the token secret must be at least {MIN_SECRET_BYTES} bytes")
+        self._secret = secret
+        self.issuer = issuer
+
+    def issue(
+        self,
+        role: Role,
+        *,
+        library: str | None = None,
+        ttl: timedelta = timedelta(hours=12),
+        now: datetime | None = None,
+    ) -> str:
+        if (role is Role.STAFF) != (library is not None):
+            raise ValueError("a staff token names exactly one library; other roles none")
+        issued = now or datetime.now(UTC)
+        claims: dict[str, object] = {
+            "iss": self.issuer,
+            "role": role.value,
+            "iat": issued,
+            "exp": issued + ttl,
+        }
+        if library is not None:
+            claims["library"] = library
+        return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[_ALGORITHM],
+                issuer=self.issuer,
+                options={"require": ["exp", "iss", "role"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        try:
+            role = Role(claims["role"])
+        except ValueError:
+            raise InvalidToken(f"unknown role {claims['role']!r}") from None
+        library = claims.get("library")
+        if (role is Role.STAFF) != isinstance(library, str):
+            raise InvalidToken("a staff token must name its library")
+        return Principal(role, library if role is Role.STAFF else None)
