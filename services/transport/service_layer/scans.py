@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from kulkuri.transport.domain import IllegalTransition, RejectedCommand, Transfer
+from kulkuri.transport.domain import IllegalTransition, Transfer
 from kulkuri.transport.domain.crates import Crate, CrateStatus
 from kulkuri.transport.domain.errors import IllegalCrateTransition
 from kulkuri.transport.service_layer.legs_policy import Legs
