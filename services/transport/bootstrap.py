@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+from fastapi import APIRouter
 
+from kulkuri.shared.auth import TokenAuthority
 from kulkuri.shared.db.migrations import MigrationSet
 from kulkuri.shared.events import HOLDS_EVENTS, EventCodec
 from kulkuri.shared.events.scans import SCAN_EVENTS
+from kulkuri.shared.libraries import load_outlets
 from kulkuri.shared.messaging import DEMAND, HOLDS, MOVEMENTS, SCANS, TRANSPORT
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import PeriodicJob, ServiceRuntime, ServiceSpec, Subscription
 from kulkuri.transport.adapters.metrics import TransportMetrics
 from kulkuri.transport.config import TransportConfig, TransportSettings
 from kulkuri.transport.domain.legs import PackingMode
+from kulkuri.transport.entrypoints.auth import authenticator
+from kulkuri.transport.entrypoints.http import transport_router
+from kulkuri.transport.entrypoints.scan_http import scan_router
 from kulkuri.transport.service_layer.decisions import HoldsDecisionHandler
 from kulkuri.transport.service_layer.legs_policy import Legs
 from kulkuri.transport.service_layer.overdue import ZONE, OverdueCheck, OverdueLimits
+from kulkuri.transport.service_layer.packing_service import PackingService
 from kulkuri.transport.service_layer.scan_service import ScanEventHandler, ScanService
 
 SERVICE = "transport"
@@ -79,19 +87,38 @@ def transport_spec(
     )
 
 
-def build_runtime(
+@dataclass(frozen=True)
+class TransportService:
+    """The runtime (consumers, relay, jobs) and the HTTP routers that share its pool."""
+
+    runtime: ServiceRuntime
+    routers: list[APIRouter]
+
+
+def token_authority(settings: TransportSettings) -> TokenAuthority | None:
+    secret = settings.token_secret
+    if secret is None:
+        return None
+    return TokenAuthority(secret.get_secret_value(), issuer=settings.token_issuer)
+
+
+def library_names(settings: TransportSettings) -> dict[str, str]:
+    return {outlet.id: outlet.name for outlet in load_outlets(settings.network)}
+
+
+def build_service(
     config: TransportConfig,
     *,
     database_url: str,
     bootstrap_servers: str,
     metrics: MessagingMetrics,
-    transport_metrics: TransportMetrics | None = None,
-    scans: ScanService | None = None,
-) -> ServiceRuntime:
-    own = transport_metrics or TransportMetrics(metrics.registry)
-    scan_service = scans or ScanService(legs_of(config.transport), own)
-    return ServiceRuntime(
-        spec=transport_spec(config, own, scan_service),
+) -> TransportService:
+    settings = config.transport
+    own = TransportMetrics(metrics.registry)
+    legs = legs_of(settings)
+    scans = ScanService(legs, own)
+    runtime = ServiceRuntime(
+        spec=transport_spec(config, own, scans),
         database_url=database_url,
         bootstrap_servers=bootstrap_servers,
         metrics=metrics,
@@ -99,3 +126,15 @@ def build_runtime(
         database=config.database,
         outbox_settings=config.outbox,
     )
+    names = library_names(settings)
+    principal = authenticator(token_authority(settings))
+
+    def pool() -> asyncpg.Pool | None:
+        return runtime.pool
+
+    packing = PackingService(legs, settings.crate_capacity)
+    routers = [
+        scan_router(pool, scans, principal, frozenset(names)),
+        transport_router(pool, principal, names, legs, packing, ZONE),
+    ]
+    return TransportService(runtime, routers)

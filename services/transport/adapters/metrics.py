@@ -45,7 +45,7 @@ class TransportMetrics:
             registry=registry,
         )
         self.overdue_found = Counter(
-            "kulkuri_transport_overdue_total",
+            "kulkuri_transport_overdue_found_total",
             "Transfers found overdue (a transfer-overdue event each).",
             registry=registry,
         )
@@ -72,7 +72,7 @@ class TransportMetrics:
             registry=registry,
         )
         self.overdue = Gauge(
-            "kulkuri_transport_overdue",
+            "kulkuri_transport_overdue_open",
             "Open transfers reported overdue and not yet received.",
             registry=registry,
         )

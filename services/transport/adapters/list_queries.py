@@ -1,0 +1,166 @@
+"""The lists people work from, read from the database: per library and day, what to pull,
+what is packed in which crate, and what should arrive; crate labels; one transfer's story."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import orjson
+
+from kulkuri.shared.db.schema import checked_schema
+from kulkuri.transport.adapters.crate_repository import CrateRepository
+from kulkuri.transport.service_layer.views import (
+    CrateLabelView,
+    PackedCrate,
+    PackedItem,
+    PackingListView,
+    PullLine,
+    PullListView,
+    ReceivingLine,
+    ReceivingListView,
+)
+
+
+class ListQueries:
+    def __init__(
+        self, names: Mapping[str, str], zone: ZoneInfo, *, schema: str = "transport"
+    ) -> None:
+        s = checked_schema(schema)
+        self.names = names
+        self.zone = zone
+        self.schema = s
+        self._pull_sql = (
+            f"SELECT * FROM {s}.transfers WHERE from_library = $1 AND status = 'requested' "
+            "AND requested_at < $2 ORDER BY bib_id, item_id"
+        )
+        self._crates_sql = (
+            f"SELECT crate_id FROM {s}.crates WHERE origin = $1 AND service_day = $2 "
+            "ORDER BY crate_id"
+        )
+        self._packed_sql = (
+            f"SELECT * FROM {s}.transfers WHERE transfer_id = ANY($1::text[]) AND crate_id = $2"
+        )
+        self._incoming_sql = f"""
+            SELECT t.*, c.service_day FROM {s}.transfers t
+              LEFT JOIN {s}.crates c ON c.crate_id = t.crate_id
+             WHERE t.to_library = $1 AND t.status IN ('packed', 'loaded', 'unloaded')
+               AND (c.service_day IS NULL OR c.service_day <= $2)
+             ORDER BY t.status DESC, t.crate_id, t.item_id"""
+        self._transfer_sql = f"SELECT * FROM {s}.transfers WHERE transfer_id = $1"
+
+    def name(self, library: str) -> str:
+        return self.names.get(library, library)
+
+    async def pull_list(self, conn: asyncpg.Connection, library: str, day: date) -> PullListView:
+        """Copies to take from the shelf: every transfer from here requested by the day's end."""
+        rows = await conn.fetch(self._pull_sql, library, self._end_of(day))
+        lines = tuple(
+            PullLine(
+                item_id=row["item_id"],
+                bib_id=row["bib_id"],
+                transfer_id=row["transfer_id"],
+                to_library=row["to_library"],
+                to_library_name=self.name(row["to_library"]),
+                reason=row["reason"],
+                hold_id=row["hold_id"],
+            )
+            for row in rows
+        )
+        return PullListView(library, self.name(library), day, lines)
+
+    async def packing_list(
+        self, conn: asyncpg.Connection, library: str, day: date
+    ) -> PackingListView:
+        ids = [row[0] for row in await conn.fetch(self._crates_sql, library, day)]
+        crates = await CrateRepository(conn, self.schema).get(ids)
+        packed: list[PackedCrate] = []
+        for crate in crates.values():
+            rows = await conn.fetch(self._packed_sql, crate.manifest, crate.crate_id)
+            by_id = {row["transfer_id"]: row for row in rows}
+            items = tuple(
+                PackedItem(
+                    item_id=row["item_id"],
+                    bib_id=row["bib_id"],
+                    transfer_id=row["transfer_id"],
+                    to_library=row["to_library"],
+                    to_library_name=self.name(row["to_library"]),
+                )
+                for tid in crate.manifest
+                if (row := by_id.get(tid)) is not None
+            )
+            final = crate.final_destination
+            packed.append(
+                PackedCrate(
+                    crate_id=crate.crate_id,
+                    next_stop=crate.next_stop,
+                    next_stop_name=self.name(crate.next_stop),
+                    final_destination=final,
+                    capacity=crate.capacity,
+                    lines=items,
+                    final_destination_name=None if final is None else self.name(final),
+                )
+            )
+        return PackingListView(library, self.name(library), day, tuple(packed))
+
+    async def receiving_list(
+        self, conn: asyncpg.Connection, library: str, day: date
+    ) -> ReceivingListView:
+        """Copies on their way here: packed for a van of the day or earlier, or on a van."""
+        rows = await conn.fetch(self._incoming_sql, library, day)
+        lines = tuple(
+            ReceivingLine(
+                item_id=row["item_id"],
+                bib_id=row["bib_id"],
+                transfer_id=row["transfer_id"],
+                from_library=row["from_library"],
+                from_library_name=self.name(row["from_library"]),
+                crate_id=row["crate_id"],
+                van_run=row["van_run"],
+                status=row["status"],
+                expected=row["service_day"],
+            )
+            for row in rows
+        )
+        return ReceivingListView(library, self.name(library), day, lines)
+
+    async def crate_labels(
+        self, conn: asyncpg.Connection, crate_ids: list[str]
+    ) -> list[CrateLabelView]:
+        crates = await CrateRepository(conn, self.schema).get(crate_ids)
+        return [CrateLabelView.for_crate(crates[c], self.names) for c in crate_ids if c in crates]
+
+    async def day_crate_ids(self, conn: asyncpg.Connection, library: str, day: date) -> list[str]:
+        return [row[0] for row in await conn.fetch(self._crates_sql, library, day)]
+
+    async def transfer(self, conn: asyncpg.Connection, transfer_id: str) -> dict[str, Any] | None:
+        row = await conn.fetchrow(self._transfer_sql, transfer_id)
+        if row is None:
+            return None
+        history = row["history"]
+        return {
+            "transfer_id": row["transfer_id"],
+            "item_id": row["item_id"],
+            "bib_id": row["bib_id"],
+            "from_library": row["from_library"],
+            "to_library": row["to_library"],
+            "reason": row["reason"],
+            "hold_id": row["hold_id"],
+            "status": row["status"],
+            "location": row["location"],
+            "crate_id": row["crate_id"],
+            "van_run": row["van_run"],
+            "waiting_behind": row["waiting_behind"],
+            "overdue_since": _iso(row["overdue_at"]),
+            "history": orjson.loads(history) if isinstance(history, str) else history,
+        }
+
+    def _end_of(self, day: date) -> datetime:
+        return datetime.combine(day + timedelta(days=1), time(0), self.zone)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
