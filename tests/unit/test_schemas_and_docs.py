@@ -16,9 +16,10 @@ import pytest
 from kulkuri.shared.events import (
     ALL_EVENTS,
     CIRCULATION_EVENTS,
+    DEMAND_EVENTS,
     HOLDS_EVENTS,
+    MOVEMENT_EVENTS,
     TRANSPORT_EVENTS,
-    CirculationEvent,
     EventCodec,
     HoldPlaced,
     ItemWithdrawn,
@@ -36,11 +37,6 @@ from tests.unit.test_events import PRIVATE_WORDS
 REPO_ROOT = Path(__file__).parents[2]
 SCHEMA_DIR = REPO_ROOT / "schemas"
 EVENTS_DOC = REPO_ROOT / "docs" / "events.md"
-
-
-@pytest.fixture(scope="module")
-def codec() -> EventCodec[CirculationEvent]:
-    return EventCodec(CIRCULATION_EVENTS)
 
 
 def test_no_patron_identifier_properties_in_schemas() -> None:
@@ -126,9 +122,16 @@ def _doc_examples() -> list[str]:
     return [block for block in blocks if '"specversion"' in block]
 
 
+# The events of each topic the docs describe, decoded with that topic's codec.
+TOPIC_EVENTS = (CIRCULATION_EVENTS, HOLDS_EVENTS, TRANSPORT_EVENTS, MOVEMENT_EVENTS, DEMAND_EVENTS)
+CODEC_OF_TYPE: dict[str, EventCodec[Any]] = {
+    cls.TYPE: EventCodec(events) for events in TOPIC_EVENTS for cls in events
+}
+
+
 def test_docs_have_an_example_for_every_event_type() -> None:
     types = {json.loads(block)["type"] for block in _doc_examples()}
-    assert types >= {cls.TYPE for cls in CIRCULATION_EVENTS}
+    assert types >= set(CODEC_OF_TYPE)
 
 
 @pytest.mark.parametrize(
@@ -136,15 +139,28 @@ def test_docs_have_an_example_for_every_event_type() -> None:
     _doc_examples() if EVENTS_DOC.exists() else [],
     ids=lambda block: str(json.loads(block)["type"]),
 )
-def test_docs_examples_decode(codec: EventCodec[CirculationEvent], example: str) -> None:
+def test_docs_examples_decode(example: str) -> None:
     """The examples in docs/events.md are what integrators copy; they must be valid. Each is
-    decoded with the codec of its topic: the holds service's decisions with the holds codec,
-    the transport service's events with the transport codec."""
+    decoded with the codec of its topic (circulation, the holds service's decisions, the
+    transport topic, the lane topics), so an example on the wrong topic fails too."""
     event_type = json.loads(example)["type"]
-    topic_codec: EventCodec[Any] = codec
-    if event_type.startswith("kulkuri.holds."):
-        topic_codec = EventCodec(HOLDS_EVENTS)
-    elif event_type.startswith("kulkuri.transport."):
-        topic_codec = EventCodec(TRANSPORT_EVENTS)
-    event = topic_codec.decode(example.encode())
+    # A type of no topic above is still decoded, against the whole contract.
+    codec = CODEC_OF_TYPE.get(event_type) or EventCodec(ALL_EVENTS)
+    event = codec.decode(example.encode())
     assert event.type == event_type
+
+
+# The data field the docs name as each non-circulation topic's message key.
+DOCUMENTED_KEY = {
+    **{cls.TYPE: "bib_id" for cls in TRANSPORT_EVENTS},
+    **{cls.TYPE: "transfer_id" for cls in MOVEMENT_EVENTS},
+    **{cls.TYPE: "service_day" for cls in DEMAND_EVENTS},
+}
+
+
+@pytest.mark.parametrize("event_type", sorted(DOCUMENTED_KEY))
+def test_transport_and_lane_examples_are_keyed_as_the_docs_say(event_type: str) -> None:
+    example = next(b for b in _doc_examples() if json.loads(b)["type"] == event_type)
+    event = CODEC_OF_TYPE[event_type].decode(example.encode())
+    expected = json.loads(example)["data"][DOCUMENTED_KEY[event_type]]
+    assert event.partition_key() == expected.encode()
