@@ -4,8 +4,8 @@ Per batch it loads the titles the new events touch (from its ``TitleCache`` when
 database still has them at the cached version, else in one query per table) and, for those
 with copies in a rebalance collection, their demand (``adapters/demand.py``, one query),
 applies each event to its ``Title`` (``apply.py`` says which command; the pure domain
-decides), and at the end saves the changed rows in one statement per table and publishes their decisions on
-``kulkuri.holds.v1``, all inside the batch's transaction.
+decides), and at the end saves the changed rows in one statement per table and publishes
+their decisions on ``kulkuri.holds.v1``, all inside the batch's transaction.
 
 Circulation events (``kulkuri.circulation.v1``) and transport events
 (``kulkuri.transport.v1``) are read by two consumer groups (``bootstrap.py``) sharing this
