@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
 from rich.console import Console
 
 from kulkuri.cli.demo import DemoPlan, produce_demo
 from kulkuri.cli.local_parts import broker_for, database_for
 from kulkuri.cli.stack import serve
+from kulkuri.cli.transport import transport_app
 from kulkuri.holds.bootstrap import MIGRATIONS as HOLDS_MIGRATIONS
 from kulkuri.holds.bootstrap import build_runtime as build_holds
 from kulkuri.holds.bootstrap import load_consortium
 from kulkuri.holds.config import HoldsConfig
 from kulkuri.holds.entrypoints.http import holds_router
+from kulkuri.shared.auth import Role
 from kulkuri.shared.db.migrations import upgrade
 from kulkuri.shared.events import schemas as event_schemas
 from kulkuri.shared.libraries import load_outlets
 from kulkuri.shared.observability.logging import configure_logging
 from kulkuri.shared.observability.metrics import MessagingMetrics
+from kulkuri.transport.bootstrap import MIGRATIONS as TRANSPORT_MIGRATIONS
+from kulkuri.transport.bootstrap import build_service as build_transport
+from kulkuri.transport.bootstrap import token_authority
+from kulkuri.transport.config import TransportConfig
 
 app = typer.Typer(
     help="kulkuri: logistics for library consortia.",
@@ -33,6 +41,7 @@ app = typer.Typer(
 holds_app = typer.Typer(help="The holds service.", no_args_is_help=True)
 schemas_app = typer.Typer(help="JSON Schemas of the event contract.", no_args_is_help=True)
 app.add_typer(holds_app, name="holds")
+app.add_typer(transport_app, name="transport")
 app.add_typer(schemas_app, name="schemas")
 console = Console(stderr=True)
 
@@ -75,6 +84,13 @@ async def _up(config: HoldsConfig, plan: DemoPlan, exit_after_demo: bool) -> Non
             metrics=metrics,
             consortium=consortium,
         )
+        transport_config = _local_transport_config(config)
+        transport = build_transport(
+            transport_config,
+            database_url=database_url,
+            bootstrap_servers=bootstrap,
+            metrics=metrics,
+        )
         libraries = load_outlets(config.holds.consortium)
         sent: list[int] = []
 
@@ -91,24 +107,50 @@ async def _up(config: HoldsConfig, plan: DemoPlan, exit_after_demo: bool) -> Non
         base = f"http://{config.http.host}:{config.http.port}"
         console.print(
             f"kulkuri is up: broker {bootstrap}, metrics {base}/metrics, "
-            f"health {base}/healthz, readiness {base}/readyz, holds API {base}/docs "
+            f"health {base}/healthz, readiness {base}/readyz, API {base}/docs "
             "(Ctrl-C stops)"
         )
+        _print_local_token(transport_config, base)
         await serve(
-            [runtime],
+            [runtime, transport.runtime],
             registry,
             config.http,
-            routers=[holds_router(lambda: runtime.pool, consortium)],
+            routers=[holds_router(lambda: runtime.pool, consortium), *transport.routers],
             jobs=[demo],
             until=(lambda: asyncio.wait_for(all_handled(), 120)) if exit_after_demo else None,
         )
+
+
+def _local_transport_config(holds: HoldsConfig) -> TransportConfig:
+    """The transport service beside the local holds service: same network and broker; a
+    token secret made up for this run unless TRANSPORT_TOKEN_SECRET is set."""
+    config = TransportConfig(kafka=holds.kafka, database=holds.database, http=holds.http)
+    config.transport.network = holds.holds.consortium
+    if config.transport.token_secret is None:
+        config.transport.token_secret = SecretStr(secrets.token_urlsafe(32))
+    return config
+
+
+def _print_local_token(config: TransportConfig, base: str) -> None:
+    authority = token_authority(config.transport)
+    assert authority is not None
+    token = authority.issue(Role.COORDINATOR)
+    console.print(
+        f"transport lists: {base}/transport/lists/pull?format=html "
+        f"(header 'Authorization: Bearer {token}')",
+        soft_wrap=True,
+    )
 
 
 def _settled(metrics: MessagingMetrics) -> float:
     total = 0.0
     for family in (metrics.events_handled, metrics.events_dead_lettered):
         for metric in family.collect():
-            total += sum(s.value for s in metric.samples if s.name.endswith("_total"))
+            total += sum(
+                s.value
+                for s in metric.samples
+                if s.name.endswith("_total") and s.labels.get("service") == "holds"
+            )
     return total
 
 
@@ -146,6 +188,7 @@ def migrate() -> None:
     async def run() -> None:
         url = await database_for(config.database)
         await upgrade(HOLDS_MIGRATIONS, url)
+        await upgrade(TRANSPORT_MIGRATIONS, url)
 
     asyncio.run(run())
     console.print("[green]migrations applied[/]")
