@@ -102,6 +102,8 @@ class LaneStream:
             broker_heartbeat_interval=min(3.0, kafka.session_timeout_ms / 3000),
             broker_commit_interval=lanes.commit_interval_s,
             broker_client_id=f"{kafka.client_id}-lanes",
+            # aiokafka always lets a batch take its first record, so 1 byte means one record.
+            producer_max_batch_size=1 if lanes.single_record_batches else 1024 * 1024,
         )
         self.app.fetch_max_wait_ms = kafka.fetch_max_wait_ms
         raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes}

@@ -35,6 +35,12 @@ class LaneSettings(BaseSettings):
     # Offsets are committed this often; a crash re-reads at most this much (folding is
     # idempotent), and a shorter interval shows progress sooner to whoever waits on it.
     commit_interval_s: float = Field(default=1.0, gt=0)
+    # Tansu reports a partition's end as its last batch's first offset + 1, so a restarted
+    # worker would stop reading a changelog short of the records batched with the last one.
+    single_record_batches: bool = Field(
+        default=True,
+        description="Produce each record in a batch of its own (needed on Tansu; slower).",
+    )
     data_dir: Path = Field(
         default=Path(tempfile.gettempdir()) / "kulkuri-lanes",
         description="Faust's data directory (the tables themselves live on the broker).",

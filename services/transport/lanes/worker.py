@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaConsumer
 
+from kulkuri.shared.errors import FatalError
 from kulkuri.shared.messaging.topics import dead_letter_topic, ensure_topics
 from kulkuri.shared.observability.logging import configure_logging
 from kulkuri.transport.lanes.app import Clock, LaneStream, create_lane_app, utc_now
@@ -49,6 +51,24 @@ async def declare_topics(config: LaneConfig, bootstrap_servers: str) -> None:
         partitions=1,
         replication_factor=kafka.replication_factor,
     )
+    found = await _partition_count(bootstrap_servers, lanes.movements_topic)
+    if found != kafka.default_partitions:
+        # The transfers table is co-partitioned with the movements: faust would refuse every
+        # move. Say so once, at start.
+        raise FatalError(
+            f"{lanes.movements_topic} has {found} partitions, the lane tables expect "
+            f"{kafka.default_partitions} (KAFKA_DEFAULT_PARTITIONS)"
+        )
+
+
+async def _partition_count(bootstrap_servers: str, topic: str) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers)
+    await consumer.start()
+    try:
+        await consumer.topics()  # fetches the cluster's metadata
+        return len(consumer.partitions_for_topic(topic) or ())
+    finally:
+        await consumer.stop()
 
 
 def run_worker(config: LaneConfig, bootstrap_servers: str, *, clock: Clock = utc_now) -> None:
