@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from rich.console import Console
 
 from kulkuri.cli.demo import DemoPlan, produce_demo
+from kulkuri.cli.lanes import lanes_app
 from kulkuri.cli.local_parts import broker_for, database_for
 from kulkuri.cli.stack import serve
 from kulkuri.cli.transport import transport_app
@@ -32,6 +33,7 @@ from kulkuri.transport.bootstrap import MIGRATIONS as TRANSPORT_MIGRATIONS
 from kulkuri.transport.bootstrap import build_service as build_transport
 from kulkuri.transport.bootstrap import token_authority
 from kulkuri.transport.config import TransportConfig
+from kulkuri.transport.lanes.process import LaneWorkerProcess
 
 app = typer.Typer(
     help="kulkuri: logistics for library consortia.",
@@ -42,6 +44,7 @@ holds_app = typer.Typer(help="The holds service.", no_args_is_help=True)
 schemas_app = typer.Typer(help="JSON Schemas of the event contract.", no_args_is_help=True)
 app.add_typer(holds_app, name="holds")
 app.add_typer(transport_app, name="transport")
+app.add_typer(lanes_app, name="lanes")
 app.add_typer(schemas_app, name="schemas")
 console = Console(stderr=True)
 
@@ -85,6 +88,10 @@ async def _up(config: HoldsConfig, plan: DemoPlan, exit_after_demo: bool) -> Non
             consortium=consortium,
         )
         transport_config = _local_transport_config(config)
+        # The lane-demand stream runs its own event loop (faust), so in a child process.
+        lanes = LaneWorkerProcess(bootstrap)
+        await asyncio.to_thread(lanes.start)
+        stack.callback(lanes.stop)
         transport = build_transport(
             transport_config,
             database_url=database_url,
