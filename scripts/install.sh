@@ -9,4 +9,4 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-PYTHONWARNINGS=ignore .venv/bin/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=strict
+PYTHONWARNINGS=ignore .venv/bin/python -m pip install --quiet -e '.[dev,bench]' --config-settings editable_mode=strict

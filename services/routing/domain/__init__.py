@@ -1,0 +1,1 @@
+"""Pure domain of the routing service: standard library only."""
