@@ -28,6 +28,7 @@ from kulkuri.shared.events.lanes import (
     TransferMoved,
     TransferMovedData,
 )
+from kulkuri.shared.events.routing import ROUTING_EVENTS, RoutePlanPublished
 from kulkuri.shared.events.scans import SCAN_EVENTS, ScanRecorded, ScanRecordedData
 from kulkuri.shared.events.transport import (
     TRANSPORT_EVENTS,
@@ -47,6 +48,7 @@ ALL_EVENTS: tuple[type[CloudEvent], ...] = (
     *MOVEMENT_EVENTS,
     *DEMAND_EVENTS,
     *SCAN_EVENTS,
+    *ROUTING_EVENTS,
 )
 """Every event type in the contract, read or published; each gets a JSON Schema file."""
 
@@ -57,6 +59,7 @@ __all__ = [
     "DEMAND_EVENTS",
     "HOLDS_EVENTS",
     "MOVEMENT_EVENTS",
+    "ROUTING_EVENTS",
     "SCAN_EVENTS",
     "TRANSPORT_EVENTS",
     "CirculationEvent",
@@ -79,6 +82,7 @@ __all__ = [
     "LaneDemand",
     "LaneDemandData",
     "LaneLoad",
+    "RoutePlanPublished",
     "ScanRecorded",
     "ScanRecordedData",
     "TransferMissing",

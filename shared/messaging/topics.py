@@ -26,6 +26,9 @@ MOVEMENTS = "kulkuri.transport.movements.v1"
 SCANS = "kulkuri.scans.v1"
 """Barcode scans from systems that publish them as events, keyed by the scanned barcode."""
 
+ROUTES = "kulkuri.routing.v1"
+"""The day's van routes, each plan and re-plan, keyed by service day."""
+
 DEMAND = "kulkuri.transport.demand.v1"
 """The day's demand per lane at the cut-off, keyed by service day: the routing service's input."""
 
