@@ -1,0 +1,69 @@
+"""The day's demand as the routing model needs it: shipments of whole crates.
+
+The lane-demand stream counts, per lane (origin -> next stop), copies waiting and crates
+packed. Vans carry crates, so a lane's copies not yet packed are counted as the crates they
+will fill. In hub mode every leg runs between a library and the hub; a lane that does not
+touch the hub (a consortium that changed modes) travels to the hub today and on tomorrow.
+A lane naming a place the network does not know is not planned: it is reported back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from math import ceil
+
+from kulkuri.routing.domain.problem import Mode, Shipment
+
+
+@dataclass(frozen=True)
+class LaneCrates:
+    from_library: str
+    to_library: str
+    items: int
+    crates: int
+    priority_crates: int = 0  # of the crates, those carrying copies for holds
+
+
+@dataclass(frozen=True)
+class UnplannableLane:
+    lane: LaneCrates
+    reason: str  # "unknown_library"
+
+
+def crates_needed(lane: LaneCrates, crate_capacity: int) -> int:
+    """Packed crates, or the crates the waiting copies will fill, whichever is more."""
+    return max(lane.crates, ceil(lane.items / crate_capacity))
+
+
+def shipments_for(
+    lanes: Iterable[LaneCrates],
+    *,
+    mode: Mode,
+    hub: str | None,
+    known: Collection[str],
+    crate_capacity: int,
+) -> tuple[tuple[Shipment, ...], tuple[UnplannableLane, ...]]:
+    """One shipment per lane (two when priority and other crates share a lane)."""
+    if mode is Mode.HUB and hub is None:
+        raise ValueError("hub mode needs a hub")
+    shipments: list[Shipment] = []
+    refused: list[UnplannableLane] = []
+    for lane in sorted(lanes, key=lambda x: (x.from_library, x.to_library)):
+        if lane.from_library not in known or lane.to_library not in known:
+            refused.append(UnplannableLane(lane, "unknown_library"))
+            continue
+        crates = crates_needed(lane, crate_capacity)
+        if crates == 0:
+            continue
+        origin, destination = lane.from_library, lane.to_library
+        if mode is Mode.HUB and hub not in (origin, destination):
+            assert hub is not None
+            destination = hub
+        name = f"{origin}>{destination}"
+        priority = min(lane.priority_crates, crates)
+        if priority:
+            shipments.append(Shipment(f"{name}:p", origin, destination, priority, priority=True))
+        if crates - priority:
+            shipments.append(Shipment(name, origin, destination, crates - priority))
+    return tuple(shipments), tuple(refused)
