@@ -34,8 +34,9 @@ Variants, each run ``--repeats`` times in alternating order (median reported):
 
 Each run checks its result: every scan answered 200 and ``accepted``, and exactly that many
 transfers ``pulled`` in the database afterwards (for raw: rows updated). Time runs from the
-first request to the last answer. Set-up, timing and results: ``bench/common.py``; the
-figures: docs/benchmarks.md.
+first request to the last answer. The server and set-up: ``bench/scan_server.py``; the
+loops: ``bench/scan_loops.py``; timing and results: ``bench/common.py``; the figures:
+docs/benchmarks.md.
 
 Run from the repository root::
 
@@ -51,430 +52,37 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import asyncpg
-import httpx
-import orjson
 from common import (
     RESULTS_DIR,
     Environment,
-    Mark,
     bench_environment,
     machine_summary,
     print_table,
     run_order,
     write_results,
 )
-
-from kulkuri.shared.auth import Role, TokenAuthority
-from kulkuri.shared.libraries import load_outlets
-from kulkuri.shared.messaging import Transaction
-from kulkuri.transport.domain import TransferReason, TransferRequest
-from kulkuri.transport.domain.legs import PackingMode
-from kulkuri.transport.service_layer.legs_policy import Legs
-from kulkuri.transport.service_layer.unit_of_work import TransportUnitOfWork
-
-LIBRARY = "85708"  # Hollola: the library pulling its list
-HUB = "85910"  # Lahden pääkirjasto, the Lastu sorting hub
-NETWORK = "Lastu"
-SECRET = "bench-secret-of-at-least-thirty-two-bytes"  # noqa: S105
-DEFAULT_OUTPUT = RESULTS_DIR / "scans.json"
-SETUP_CHUNK = 1_000
-WARMUP_SCANS = 500
-READY_TIMEOUT_S = 120.0
-RUN_TIMEOUT_S = 600.0
-ENDED = "('received', 'cancelled', 'missing')"
-RAW_SQL = (
-    "UPDATE bench_raw.transfers SET status = 'pulled', location = $2, status_since = $3, "
-    "history = history || $4::jsonb "
-    f"WHERE item_id = $1 AND status NOT IN {ENDED}"
+from scan_loops import CPU_PARTS, Run, run_api, run_raw
+from scan_server import (
+    LIBRARY,
+    CpuProbe,
+    Server,
+    count_pulled,
+    create_transfers,
+    item_ids,
+    start_server,
+    stop_server,
+    wait_ready,
 )
+
+DEFAULT_OUTPUT = RESULTS_DIR / "scans.json"
+WARMUP_SCANS = 500
 VARIANTS = ("api", "raw", "single", "raw_single")
-REQUESTED_AT = datetime(2026, 8, 3, 6, 0, tzinfo=UTC)
-
-
-# -- the server -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Server:
-    """``kulkuri transport run`` in a child process; its output goes to a temporary file."""
-
-    process: subprocess.Popen[bytes]
-    base_url: str
-    log: IO[bytes]
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def tail(self, lines: int = 30) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return b"".join(self.log.readlines()[-lines:]).decode(errors="replace")
-
-
-def start_server(env: Environment, profile: Path | None) -> Server:
-    port = free_port()
-    script = Path(sys.executable).parent / "kulkuri"
-    command = [sys.executable, str(script), "transport", "run"]
-    if profile is not None:
-        command[1:1] = ["-m", "cProfile", "-o", str(profile)]
-    child_env = os.environ | {
-        "KAFKA_BOOTSTRAP_SERVERS": env.bootstrap,
-        "KAFKA_SESSION_TIMEOUT_MS": "6000",
-        "DATABASE_URL": env.db_url,
-        "TRANSPORT_TOKEN_SECRET": SECRET,
-        "TRANSPORT_HUB": HUB,
-        "TRANSPORT_NETWORK": NETWORK,
-        "TRANSPORT_CONSUMER_GROUP": "bench-transport",
-        "HTTP_HOST": "127.0.0.1",
-        "HTTP_PORT": str(port),
-    }
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop_server)
-    process = subprocess.Popen(command, env=child_env, stdout=log, stderr=subprocess.STDOUT)
-    return Server(process, f"http://127.0.0.1:{port}", log)
-
-
-async def wait_ready(server: Server) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    async with httpx.AsyncClient(base_url=server.base_url) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise RuntimeError(f"the server exited:\n{server.tail()}")
-            with contextlib.suppress(httpx.TransportError):
-                if (await client.get("/readyz")).status_code == 200:
-                    return
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"the server was not ready in {READY_TIMEOUT_S:.0f}s:\n{server.tail()}")
-
-
-def stop_server(server: Server) -> None:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        try:
-            server.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
-    server.log.close()
-
-
-# -- set-up: transfers and the raw table ----------------------------------------------------
-
-
-def item_ids(variant: str, run: int, count: int) -> list[str]:
-    return [f"bench-{variant}-{run}-{i:06d}" for i in range(count)]
-
-
-async def create_transfers(db_url: str, items: Sequence[str]) -> float:
-    """One requested transfer per copy, from :data:`LIBRARY` to another Lastu library."""
-    destinations = [o.id for o in load_outlets(NETWORK) if o.id != LIBRARY]
-    legs = Legs(hub=HUB, packing=PackingMode.BY_DESTINATION)
-    started = time.perf_counter()
-    conn = await asyncpg.connect(db_url)
-    try:
-        for offset in range(0, len(items), SETUP_CHUNK):
-            chunk = items[offset : offset + SETUP_CHUNK]
-            async with conn.transaction():
-                uow = TransportUnitOfWork(conn, legs.waiting_stop)
-                ledger = await uow.transfers.load(item_ids=chunk)
-                for n, item in enumerate(chunk, start=offset):
-                    request = TransferRequest(
-                        transfer_id=f"{item}:1",
-                        item_id=item,
-                        bib_id=f"bib-{item}",
-                        from_library=LIBRARY,
-                        to_library=destinations[n % len(destinations)],
-                        reason=TransferReason.HOLD,
-                        hold_id=f"hold-{item}",
-                    )
-                    ledger.request(request, REQUESTED_AT)
-                # The events go nowhere: the relay should not publish set-up while we measure.
-                await uow.commit(Transaction(conn))
-        await conn.execute("VACUUM ANALYZE transport.transfers")
-        await conn.execute("CREATE SCHEMA bench_raw")
-        await conn.execute(
-            "CREATE TABLE bench_raw.transfers (LIKE transport.transfers INCLUDING ALL)"
-        )
-        await conn.execute(
-            "INSERT INTO bench_raw.transfers OVERRIDING SYSTEM VALUE "
-            "SELECT * FROM transport.transfers"
-        )
-        await conn.execute("VACUUM ANALYZE bench_raw.transfers")
-    finally:
-        await conn.close()
-    return time.perf_counter() - started
-
-
-async def count_pulled(db_url: str, table: str, items: Sequence[str]) -> int:
-    conn = await asyncpg.connect(db_url)
-    try:
-        count: int = await conn.fetchval(
-            f"SELECT count(*) FROM {table} WHERE item_id = ANY($1::text[]) AND status = 'pulled'",
-            list(items),
-        )
-        return count
-    finally:
-        await conn.close()
-
-
-# -- CPU of the other processes -------------------------------------------------------------
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process from ``/proc/<pid>/stat`` (0 once it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
-
-
-def processes_named(*names: str, parent: int | None = None) -> list[int]:
-    """Processes whose ``comm`` is one of ``names`` (children of ``parent`` only, if given)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            with contextlib.suppress(OSError, ValueError):
-                if proc.joinpath("comm").read_text().strip() not in names:
-                    continue
-                stat = proc.joinpath("stat").read_text()
-                if parent is None or int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
-                    pids.append(int(proc.name))
-    return pids
-
-
-@dataclass
-class CpuProbe:
-    """CPU seconds of the server process, of PostgreSQL (all its processes; backends come
-    and go, so the set is read again at each mark and one that exits between marks is not
-    counted) and of this process's Tansu broker."""
-
-    server_pid: int
-    broker_pids: list[int]
-
-    @classmethod
-    def start(cls, server_pid: int) -> CpuProbe:
-        return cls(server_pid, processes_named("tansu", parent=os.getpid()))
-
-    def read(self) -> tuple[float, float, float]:
-        return (
-            cpu_seconds(self.server_pid),
-            sum(map(cpu_seconds, processes_named("postgres", "postmaster"))),
-            sum(map(cpu_seconds, self.broker_pids)),
-        )
-
-
-# -- one run --------------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    variant: str
-    scans: int
-    requests: int
-    first: Mark
-    last: Mark
-    server_cpu_s: float
-    postgres_cpu_s: float
-    broker_cpu_s: float
-    latencies_s: list[float] = field(default_factory=list)
-
-    @property
-    def seconds(self) -> float:
-        return self.last.wall - self.first.wall
-
-    @property
-    def scans_per_s(self) -> float:
-        return self.scans / self.seconds
-
-    @property
-    def client_cpu_share(self) -> float:
-        return (self.last.cpu - self.first.cpu) / self.seconds
-
-    @property
-    def server_cpu_share(self) -> float:
-        return self.server_cpu_s / self.seconds
-
-    @property
-    def postgres_cpu_share(self) -> float:
-        return self.postgres_cpu_s / self.seconds
-
-    @property
-    def broker_cpu_share(self) -> float:
-        return self.broker_cpu_s / self.seconds
-
-    def describe(self) -> str:
-        return (
-            f"{self.scans_per_s:>8,.0f} scans/s ({self.seconds:.2f}s, {self.requests} "
-            f"requests/transactions; CPU client {self.client_cpu_share:.0%}, server "
-            f"{self.server_cpu_share:.0%}, PostgreSQL {self.postgres_cpu_share:.0%}, broker "
-            f"{self.broker_cpu_share:.0%})"
-        )
-
-
-async def timed(
-    variant: str,
-    probe: CpuProbe,
-    work: Sequence[Sequence[str]],
-    clients: int,
-    make_worker: Callable[[int], Awaitable[Callable[[Sequence[str]], Awaitable[None]]]],
-    close: Callable[[], Awaitable[None]],
-) -> Run:
-    """Hand out ``work`` (lists of copies, one per request) to ``clients`` workers."""
-    workers = [await make_worker(i) for i in range(clients)]
-    queue = deque(work)
-    latencies: list[float] = []
-
-    async def drive(worker: Callable[[Sequence[str]], Awaitable[None]]) -> None:
-        while queue:
-            unit = queue.popleft()
-            started = time.perf_counter()
-            await worker(unit)
-            latencies.append(time.perf_counter() - started)
-
-    try:
-        before = probe.read()
-        first = Mark.now()
-        async with asyncio.timeout(RUN_TIMEOUT_S):
-            await asyncio.gather(*(drive(w) for w in workers))
-        last = Mark.now()
-        after = probe.read()
-    finally:
-        await close()
-    scans = sum(len(unit) for unit in work)
-    server_s, postgres_s, broker_s = (b - a for a, b in zip(before, after, strict=True))
-    return Run(variant, scans, len(work), first, last, server_s, postgres_s, broker_s, latencies)
-
-
-def scan_body(item: str, scan_ids: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "kind": "pulled",
-        "barcode": item,
-        "library": LIBRARY,
-        "scanned_at": datetime.now(UTC).isoformat(),
-    }
-    if scan_ids:
-        body["scan_id"] = f"hh-{item}"
-    return body
-
-
-async def run_api(
-    server: Server,
-    probe: CpuProbe,
-    items: Sequence[str],
-    *,
-    batch: int,
-    clients: int,
-    scan_ids: bool,
-    variant: str = "api",
-) -> Run:
-    """Over HTTP: batches of ``batch`` to /batch, or one scan per request to /scans if 0."""
-    single = batch == 0
-    size = 1 if single else batch
-    token = TokenAuthority(SECRET).issue(Role.STAFF, library=LIBRARY)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    opened: list[httpx.AsyncClient] = []
-
-    async def make_worker(_: int) -> Callable[[Sequence[str]], Awaitable[None]]:
-        client = httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=60.0)
-        opened.append(client)
-        await client.get("/healthz")  # open the keep-alive connection before timing
-
-        async def send(unit: Sequence[str]) -> None:
-            if single:
-                content = orjson.dumps(scan_body(unit[0], scan_ids))
-                answer = await client.post("/transport/scans", content=content)
-                if answer.status_code != 200 or answer.json()["outcome"] != "accepted":
-                    raise AssertionError(f"{variant}: {answer.status_code} {answer.text}")
-                return
-            content = orjson.dumps({"scans": [scan_body(i, scan_ids) for i in unit]})
-            answer = await client.post("/transport/scans/batch", content=content)
-            if answer.status_code != 200 or answer.json()["accepted"] != len(unit):
-                raise AssertionError(f"{variant}: {answer.status_code} {answer.text[:500]}")
-
-        return send
-
-    async def close() -> None:
-        for client in opened:
-            await client.aclose()
-
-    work = [items[i : i + size] for i in range(0, len(items), size)]
-    return await timed(variant, probe, work, clients, make_worker, close)
-
-
-async def run_raw(
-    db_url: str,
-    probe: CpuProbe,
-    items: Sequence[str],
-    *,
-    batch: int,
-    clients: int,
-    variant: str = "raw",
-) -> Run:
-    """The baseline: one UPDATE per scan, ``batch`` per transaction (1 if ``batch`` is 0)."""
-    size = max(batch, 1)
-    connections: list[asyncpg.Connection] = []
-
-    async def make_worker(_: int) -> Callable[[Sequence[str]], Awaitable[None]]:
-        conn = await asyncpg.connect(db_url)
-        connections.append(conn)
-
-        async def update(unit: Sequence[str]) -> None:
-            async with conn.transaction():
-                for item in unit:
-                    at = datetime.now(UTC)
-                    step = orjson.dumps(
-                        [
-                            {
-                                "status": "pulled",
-                                "at": at.isoformat(),
-                                "where": LIBRARY,
-                                "detail": "pulled from the shelf",
-                            }
-                        ]
-                    ).decode()
-                    status = await conn.execute(RAW_SQL, item, LIBRARY, at, step)
-                    if status != "UPDATE 1":
-                        raise AssertionError(f"{variant}: {item}: {status}")
-
-        return update
-
-    async def close() -> None:
-        for conn in connections:
-            await conn.close()
-
-    work = [items[i : i + size] for i in range(0, len(items), size)]
-    return await timed(variant, probe, work, clients, make_worker, close)
-
-
-# -- driver ---------------------------------------------------------------------------------
 
 
 def quantile_ms(values: Sequence[float], q: int) -> float:
@@ -565,8 +173,8 @@ async def one_run(
     return run
 
 
-def median(runs: Sequence[Run], key: Callable[[Run], float]) -> float:
-    return statistics.median(key(r) for r in runs)
+def median_rate(runs: Sequence[Run]) -> int:
+    return round(statistics.median(r.scans_per_s for r in runs))
 
 
 def summarise(
@@ -586,8 +194,8 @@ def summarise(
         "server_profiled": args.profile_server is not None,
         "server_gc_settings": "tune_gc_for_batches() in kulkuri.cli.stack.serve",
         "setup_s": round(setup_s, 1),
-        "scans_per_s": round(median(api, lambda r: r.scans_per_s)),
-        "raw_updates_per_s": round(median(raw, lambda r: r.scans_per_s)),
+        "scans_per_s": median_rate(api),
+        "raw_updates_per_s": median_rate(raw),
     }
     summary["ratio_to_raw"] = round(summary["scans_per_s"] / summary["raw_updates_per_s"], 3)
     summary["p50_batch_ms"] = quantile_ms(api_latencies, 50)
@@ -596,8 +204,8 @@ def summarise(
     if runs["single"]:
         single, raw_single = runs["single"], runs["raw_single"]
         single_latencies = [x for r in single for x in r.latencies_s]
-        summary["single_scans_per_s"] = round(median(single, lambda r: r.scans_per_s))
-        summary["raw_single_updates_per_s"] = round(median(raw_single, lambda r: r.scans_per_s))
+        summary["single_scans_per_s"] = median_rate(single)
+        summary["raw_single_updates_per_s"] = median_rate(raw_single)
         summary["single_ratio_to_raw"] = round(
             summary["single_scans_per_s"] / summary["raw_single_updates_per_s"], 3
         )
@@ -606,18 +214,10 @@ def summarise(
     for variant, done in runs.items():
         if not done:
             continue
-        summary[f"{variant}_client_cpu_share"] = round(
-            median(done, lambda r: r.client_cpu_share), 3
-        )
-        summary[f"{variant}_server_cpu_share"] = round(
-            median(done, lambda r: r.server_cpu_share), 3
-        )
-        summary[f"{variant}_postgres_cpu_share"] = round(
-            median(done, lambda r: r.postgres_cpu_share), 3
-        )
-        summary[f"{variant}_broker_cpu_share"] = round(
-            median(done, lambda r: r.broker_cpu_share), 3
-        )
+        for part in CPU_PARTS:
+            summary[f"{variant}_{part}_cpu_share"] = round(
+                statistics.median(r.cpu_share(part) for r in done), 3
+            )
         summary[f"{variant}_runs_scans_per_s"] = [round(r.scans_per_s) for r in done]
         summary[f"{variant}_runs_s"] = [round(r.seconds, 3) for r in done]
     return summary | machine_summary()
@@ -640,17 +240,14 @@ def report(summary: dict[str, Any]) -> None:
         [
             v,
             f"{rate[v]:,}",
-            f"{summary[f'{v}_client_cpu_share']:.0%}",
-            f"{summary[f'{v}_server_cpu_share']:.0%}",
-            f"{summary[f'{v}_postgres_cpu_share']:.0%}",
-            f"{summary[f'{v}_broker_cpu_share']:.0%}",
+            *(f"{summary[f'{v}_{part}_cpu_share']:.0%}" for part in CPU_PARTS),
             ", ".join(f"{r:,}" for r in summary[f"{v}_runs_scans_per_s"]),
         ]
         for v in VARIANTS
         if rate[v] is not None
     ]
-    header = ["loop", "scans/s", "client CPU", "server CPU", "PostgreSQL CPU", "broker CPU"]
-    print_table([*header, "runs"], rows, "<>>>>><")
+    header = ["loop", "scans/s", *(f"{name} CPU" for name in CPU_PARTS.values()), "runs"]
+    print_table(header, rows, "<>>>>><")
     print(
         f"api/raw {summary['ratio_to_raw']:.3f}; batch latency p50 {summary['p50_batch_ms']} ms, "
         f"p99 {summary['p99_batch_ms']} ms"
