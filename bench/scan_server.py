@@ -81,7 +81,7 @@ def start_server(env: Environment, profile: Path | None) -> Server:
         "KAFKA_BOOTSTRAP_SERVERS": env.bootstrap,
         "KAFKA_SESSION_TIMEOUT_MS": "6000",
         "DATABASE_URL": env.db_url,
-        "TRANSPORT_TOKEN_SECRET": SECRET,
+        "AUTH_TOKEN_SECRET": SECRET,
         "TRANSPORT_HUB": HUB,
         "TRANSPORT_NETWORK": NETWORK,
         "TRANSPORT_CONSUMER_GROUP": "bench-transport",

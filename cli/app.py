@@ -23,7 +23,7 @@ from kulkuri.holds.bootstrap import build_runtime as build_holds
 from kulkuri.holds.bootstrap import load_consortium
 from kulkuri.holds.config import HoldsConfig
 from kulkuri.holds.entrypoints.http import holds_router
-from kulkuri.shared.auth import Role
+from kulkuri.shared.auth import Role, authority_from
 from kulkuri.shared.db.migrations import upgrade
 from kulkuri.shared.events import schemas as event_schemas
 from kulkuri.shared.libraries import load_outlets
@@ -31,7 +31,6 @@ from kulkuri.shared.observability.logging import configure_logging
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.transport.bootstrap import MIGRATIONS as TRANSPORT_MIGRATIONS
 from kulkuri.transport.bootstrap import build_service as build_transport
-from kulkuri.transport.bootstrap import token_authority
 from kulkuri.transport.config import TransportConfig
 from kulkuri.transport.lanes.process import LaneWorkerProcess
 
@@ -130,16 +129,16 @@ async def _up(config: HoldsConfig, plan: DemoPlan, exit_after_demo: bool) -> Non
 
 def _local_transport_config(holds: HoldsConfig) -> TransportConfig:
     """The transport service beside the local holds service: same network and broker; a
-    token secret made up for this run unless TRANSPORT_TOKEN_SECRET is set."""
+    token secret made up for this run unless AUTH_TOKEN_SECRET is set."""
     config = TransportConfig(kafka=holds.kafka, database=holds.database, http=holds.http)
     config.transport.network = holds.holds.consortium
-    if config.transport.token_secret is None:
-        config.transport.token_secret = SecretStr(secrets.token_urlsafe(32))
+    if config.auth.token_secret is None:
+        config.auth.token_secret = SecretStr(secrets.token_urlsafe(32))
     return config
 
 
 def _print_local_token(config: TransportConfig, base: str) -> None:
-    authority = token_authority(config.transport)
+    authority = authority_from(config.auth)
     assert authority is not None
     token = authority.issue(Role.COORDINATOR)
     console.print(

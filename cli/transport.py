@@ -11,10 +11,11 @@ from rich.console import Console
 
 from kulkuri.cli.local_parts import database_for
 from kulkuri.cli.stack import serve
-from kulkuri.shared.auth import Role
+from kulkuri.shared.auth import Role, authority_from
 from kulkuri.shared.observability.logging import configure_logging
 from kulkuri.shared.observability.metrics import MessagingMetrics
-from kulkuri.transport.bootstrap import build_service, token_authority
+from kulkuri.shared.settings import AuthSettings
+from kulkuri.transport.bootstrap import build_service
 from kulkuri.transport.config import TransportConfig
 
 transport_app = typer.Typer(help="The transport service.", no_args_is_help=True)
@@ -49,10 +50,10 @@ def transport_token(
     library: str | None = typer.Option(None, help="The library of a staff token."),
     hours: float = typer.Option(12.0, help="How long the token is valid."),
 ) -> None:
-    """Print an access token signed with TRANSPORT_TOKEN_SECRET."""
-    authority = token_authority(TransportConfig().transport)
+    """Print an access token signed with AUTH_TOKEN_SECRET."""
+    authority = authority_from(AuthSettings())
     if authority is None:
-        raise typer.BadParameter("set TRANSPORT_TOKEN_SECRET (at least 32 bytes)")
+        raise typer.BadParameter("set AUTH_TOKEN_SECRET (at least 32 bytes)")
     try:
         token = authority.issue(role, library=library, ttl=timedelta(hours=hours))
     except ValueError as exc:

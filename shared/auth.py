@@ -20,6 +20,8 @@ from enum import StrEnum
 
 import jwt
 
+from kulkuri.shared.settings import AuthSettings
+
 _ALGORITHM = "HS256"
 # RFC 7518 asks for a key at least as long as the hash output.
 MIN_SECRET_BYTES = 32
@@ -90,3 +92,10 @@ class TokenAuthority:
         if (role is Role.STAFF) != isinstance(library, str):
             raise InvalidToken("a staff token must name its library")
         return Principal(role, library if role is Role.STAFF else None)
+
+
+def authority_from(settings: AuthSettings) -> TokenAuthority | None:
+    """The authority for the configured key; ``None`` when no key is set."""
+    if settings.token_secret is None:
+        return None
+    return TokenAuthority(settings.token_secret.get_secret_value(), issuer=settings.token_issuer)

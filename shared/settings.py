@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -82,3 +82,16 @@ class InboxSettings(BaseSettings):
     # rewinds a group; keep ids well beyond Kafka's default 7-day retention.
     retention_days: float = Field(default=14.0, gt=0)
     housekeeping_interval_s: float = Field(default=300.0, gt=0)
+
+
+class AuthSettings(BaseSettings):
+    """The key that signs every service's API tokens (staff, drivers, coordinators)."""
+
+    model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
+
+    token_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of the API tokens (HS256), at least 32 bytes; unset: every"
+        " token is refused.",
+    )
+    token_issuer: str = Field(default="kulkuri", description="The tokens' iss claim.")

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 from fastapi import APIRouter
 
-from kulkuri.shared.auth import TokenAuthority
+from kulkuri.shared.auth import authority_from
 from kulkuri.shared.db.migrations import MigrationSet
 from kulkuri.shared.events import HOLDS_EVENTS, EventCodec
 from kulkuri.shared.events.scans import SCAN_EVENTS
@@ -95,13 +95,6 @@ class TransportService:
     routers: list[APIRouter]
 
 
-def token_authority(settings: TransportSettings) -> TokenAuthority | None:
-    secret = settings.token_secret
-    if secret is None:
-        return None
-    return TokenAuthority(secret.get_secret_value(), issuer=settings.token_issuer)
-
-
 def library_names(settings: TransportSettings) -> dict[str, str]:
     return {outlet.id: outlet.name for outlet in load_outlets(settings.network)}
 
@@ -127,7 +120,7 @@ def build_service(
         outbox_settings=config.outbox,
     )
     names = library_names(settings)
-    principal = authenticator(token_authority(settings))
+    principal = authenticator(authority_from(config.auth))
 
     def pool() -> asyncpg.Pool | None:
         return runtime.pool

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kulkuri.shared.settings import (
+    AuthSettings,
     DatabaseSettings,
     HttpSettings,
     KafkaSettings,
@@ -40,12 +41,6 @@ class TransportSettings(BaseSettings):
     )
     overdue_interval_s: float = Field(default=300.0, gt=0, description="How often to check.")
     gauge_interval_s: float = Field(default=15.0, gt=0, description="How often gauges are read.")
-    token_secret: SecretStr | None = Field(
-        default=None,
-        description="HMAC key that signs staff, driver and coordinator tokens (HS256);"
-        " unset: the HTTP API refuses every token.",
-    )
-    token_issuer: str = Field(default="kulkuri", description="The tokens' iss claim.")
 
 
 class TransportConfig(BaseSettings):
@@ -54,6 +49,7 @@ class TransportConfig(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     transport: TransportSettings = Field(default_factory=TransportSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)

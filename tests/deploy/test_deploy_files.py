@@ -217,7 +217,7 @@ def test_the_settings_are_derived_from_the_classes() -> None:
     assert {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "HTTP_HOST", "HOLDS_CONSORTIUM"} <= SETTINGS
     assert "KAFKA" not in SETTINGS  # HoldsConfig's sections are not variables of their own
     transport = COMMANDS["transport", "run"].settings
-    assert {"TRANSPORT_TOKEN_SECRET", "TRANSPORT_NETWORK", "INBOX_RETENTION_DAYS"} <= transport
+    assert {"AUTH_TOKEN_SECRET", "TRANSPORT_NETWORK", "INBOX_RETENTION_DAYS"} <= transport
     assert "HOLDS_CONSORTIUM" not in transport
     lanes = COMMANDS["lanes", "run"].settings
     assert {"TRANSPORT_LANES_SINGLE_RECORD_BATCHES", "TRANSPORT_LANES_DATA_DIR"} <= lanes
@@ -315,7 +315,7 @@ def test_compose_refuses_to_run_without_a_token_secret(compose_home: Path) -> No
     no_secret.write_text("POSTGRES_PASSWORD=a-password\n")
     result = _compose(compose_home, no_secret, "config", "--quiet")
     assert result.returncode != 0
-    assert "TRANSPORT_TOKEN_SECRET" in result.stderr
+    assert "AUTH_TOKEN_SECRET" in result.stderr
 
 
 def _env_example() -> dict[str, str]:
@@ -329,7 +329,7 @@ def _env_example() -> dict[str, str]:
 def test_the_example_token_secret_is_a_placeholder_the_service_refuses() -> None:
     # A usable key in a public file would let anyone mint coordinator tokens: a copied
     # .env.example must not start the transport service until the key is replaced.
-    placeholder = _env_example()["TRANSPORT_TOKEN_SECRET"]
+    placeholder = _env_example()["AUTH_TOKEN_SECRET"]
     assert placeholder and len(placeholder.encode()) < MIN_SECRET_BYTES
     with pytest.raises(ValueError, match="at least"):
         TokenAuthority(placeholder)
@@ -337,11 +337,11 @@ def test_the_example_token_secret_is_a_placeholder_the_service_refuses() -> None
 
 def test_compose_reads_the_token_secret_from_the_env_file_only() -> None:
     raw = yaml.safe_load(COMPOSE_FILE.read_text())
-    value = raw["services"]["transport"]["environment"]["TRANSPORT_TOKEN_SECRET"]
-    assert value.startswith("${TRANSPORT_TOKEN_SECRET:?"), value
+    value = raw["services"]["transport"]["environment"]["AUTH_TOKEN_SECRET"]
+    assert value.startswith("${AUTH_TOKEN_SECRET:?"), value
     for name, service in raw["services"].items():
         if name != "transport":
-            assert "TRANSPORT_TOKEN_SECRET" not in (service.get("environment") or {}), name
+            assert "AUTH_TOKEN_SECRET" not in (service.get("environment") or {}), name
 
 
 def test_env_example_sets_every_variable_compose_reads() -> None:
@@ -655,7 +655,7 @@ def test_k8s_transport_takes_its_token_secret_from_a_secret(
     refs = {where: _secret_refs(container) for where, container in found.items()}
     assert refs[TRANSPORT_K8S] == {
         "DATABASE_URL": ("kulkuri-database", "url"),
-        "TRANSPORT_TOKEN_SECRET": ("kulkuri-transport", "token-secret"),
+        "AUTH_TOKEN_SECRET": ("kulkuri-auth", "token-secret"),
     }
     assert refs[HOLDS_K8S] == refs[MIGRATE_K8S] == {"DATABASE_URL": ("kulkuri-database", "url")}
     assert refs[LANES_K8S] == {}  # no database, no tokens
@@ -663,7 +663,7 @@ def test_k8s_transport_takes_its_token_secret_from_a_secret(
     assert not [d for d in manifests if d["kind"] == "Secret"]
     for doc in manifests:
         if doc["kind"] == "ConfigMap":
-            assert not {"DATABASE_URL", "TRANSPORT_TOKEN_SECRET"} & set(doc["data"]), doc
+            assert not {"DATABASE_URL", "AUTH_TOKEN_SECRET"} & set(doc["data"]), doc
 
 
 def test_k8s_readme_tells_the_operator_every_secret_to_create(
@@ -671,7 +671,7 @@ def test_k8s_readme_tells_the_operator_every_secret_to_create(
 ) -> None:
     readme = K8S_README.read_text()
     needed = {ref for _, c in _containers(manifests) for ref in _secret_refs(c).values()}
-    assert ("kulkuri-transport", "token-secret") in needed
+    assert ("kulkuri-auth", "token-secret") in needed
     for name, key in needed:
         assert re.search(rf"create secret generic {re.escape(name)}\b", readme), name
         assert f"--from-literal={key}=" in readme, (name, key)

@@ -27,7 +27,7 @@ def config_for(group: str, *, hub: str | None = HUB) -> TransportConfig:
     config = TransportConfig(kafka=KafkaSettings(session_timeout_ms=6000, fetch_timeout_ms=100))
     config.transport.consumer_group = group
     config.transport.hub = hub
-    config.transport.token_secret = SecretStr(SECRET)
+    config.auth.token_secret = SecretStr(SECRET)
     return config
 
 

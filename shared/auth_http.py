@@ -1,0 +1,47 @@
+"""Bearer tokens on FastAPI routes: the caller's ``Principal``, or a 401/403 that says why.
+
+Error bodies have the shape every kulkuri API uses: ``{"detail": {"reason", "message"}}``.
+"""
+
+# No "from __future__ import annotations": FastAPI resolves the dependencies' annotations.
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kulkuri.shared.auth import InvalidToken, Principal, Role, TokenAuthority
+
+_bearer = HTTPBearer(auto_error=False, description="A kulkuri access token (JWT).")
+
+
+def problem(status: int, reason: str, message: str) -> HTTPException:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return HTTPException(status, detail={"reason": reason, "message": message}, headers=headers)
+
+
+def authenticator(authority: TokenAuthority | None) -> Callable[..., Principal]:
+    """A dependency returning the caller's ``Principal``; 401 without a valid token."""
+
+    def principal(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if credentials is None:
+            raise problem(401, "no_token", "expected an 'Authorization: Bearer <token>' header")
+        if authority is None:
+            raise problem(401, "tokens_disabled", "this service has no token secret")
+        try:
+            return authority.verify(credentials.credentials)
+        except InvalidToken as exc:
+            raise problem(401, "invalid_token", f"the token was refused: {exc}") from exc
+
+    return principal
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    if principal.role not in roles:
+        allowed = " or ".join(r.value for r in roles)
+        raise problem(
+            403, "wrong_role", f"this token is a {principal.role} token; expected {allowed}"
+        )
