@@ -43,8 +43,11 @@ def shipments_for(
     hub: str | None,
     known: Collection[str],
     crate_capacity: int,
+    most_per_shipment: int | None = None,
 ) -> tuple[tuple[Shipment, ...], tuple[UnplannableLane, ...]]:
-    """One shipment per lane (two when priority and other crates share a lane)."""
+    """One shipment per lane (two when priority and other crates share a lane), split into
+    shipments of at most ``most_per_shipment`` crates (the largest van) so that a lane
+    with more crates than a van holds can share several vans."""
     if mode is Mode.HUB and hub is None:
         raise ValueError("hub mode needs a hub")
     shipments: list[Shipment] = []
@@ -62,8 +65,19 @@ def shipments_for(
             destination = hub
         name = f"{origin}>{destination}"
         priority = min(lane.priority_crates, crates)
-        if priority:
-            shipments.append(Shipment(f"{name}:p", origin, destination, priority, priority=True))
-        if crates - priority:
-            shipments.append(Shipment(name, origin, destination, crates - priority))
+        chunk = most_per_shipment or crates
+        for first, count, is_priority in (
+            *_parts(f"{name}:p", priority, chunk, True),
+            *_parts(name, crates - priority, chunk, False),
+        ):
+            shipments.append(Shipment(first, origin, destination, count, priority=is_priority))
     return tuple(shipments), tuple(refused)
+
+
+def _parts(name: str, crates: int, chunk: int, priority: bool) -> list[tuple[str, int, bool]]:
+    """``name`` for one part; ``name#2``... for the second and later parts."""
+    counts = [min(chunk, crates - start) for start in range(0, crates, chunk)]
+    return [
+        (name if n == 1 else f"{name}#{n}", count, priority)
+        for n, count in enumerate(counts, start=1)
+    ]

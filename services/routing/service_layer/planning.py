@@ -87,6 +87,7 @@ class DayPlanner:
             hub=net.hub,
             known={p.place_id for p in net.places},
             crate_capacity=self.crate_capacity,
+            most_per_shipment=max((v.capacity_crates for v in net.vans), default=None),
         )
         notes = tuple(
             f"lane {r.lane.from_library}>{r.lane.to_library} not planned: {r.reason}"

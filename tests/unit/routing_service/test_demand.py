@@ -53,3 +53,19 @@ def test_a_lane_naming_an_unknown_library_is_reported_not_planned() -> None:
 def test_hub_mode_without_a_hub_is_refused() -> None:
     with pytest.raises(ValueError, match="needs a hub"):
         shipments_for([], mode=Mode.HUB, hub=None, known=KNOWN, crate_capacity=40)
+
+
+def test_a_lane_with_more_crates_than_a_van_holds_is_split_to_share_vans() -> None:
+    shipments, _ = shipments_for(
+        [LaneCrates("A", "B", 0, 9)],
+        mode=Mode.DIRECT,
+        hub=None,
+        known=KNOWN,
+        crate_capacity=40,
+        most_per_shipment=4,
+    )
+    assert [(s.shipment_id, s.crates) for s in shipments] == [
+        ("A>B", 4),
+        ("A>B#2", 4),
+        ("A>B#3", 1),
+    ]
