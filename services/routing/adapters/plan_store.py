@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,6 +13,7 @@ import orjson
 from kulkuri.routing.adapters.plan_json import plan_from_json, plan_to_json
 from kulkuri.routing.domain.demand import LaneCrates
 from kulkuri.routing.domain.plan import RoutePlan
+from kulkuri.routing.domain.problem import Shipment
 from kulkuri.shared.db.schema import checked_schema
 
 
@@ -22,6 +24,7 @@ class StoredPlan:
     plan: RoutePlan
     reason: str  # "demand", "api", "replan: ..."
     planned_at: datetime
+    shipments: dict[str, Shipment]  # what the plan's shipment ids stand for
 
 
 class PlanStore:
@@ -81,6 +84,7 @@ class PlanStore:
         self,
         conn: asyncpg.Connection,
         plan: RoutePlan,
+        shipments: Iterable[Shipment],
         reason: str,
         planned_at: datetime,
         *,
@@ -89,7 +93,8 @@ class PlanStore:
         """Store the day's next version; returns it. The day is locked for the transaction."""
         await conn.execute(self._lock_day_sql, plan.day.isoformat())
         version = int(await conn.fetchval(self._next_version_sql, plan.day))
-        body = orjson.dumps(plan_to_json(plan)).decode()
+        raw = {**plan_to_json(plan), "shipments": [s.__dict__ for s in shipments]}
+        body = orjson.dumps(raw).decode()
         await conn.execute(self._save_plan_sql, plan.day, version, body, reason, planned_at)
         if from_demand:
             await conn.execute(self._mark_sql, plan.day, version)
@@ -99,12 +104,15 @@ class PlanStore:
         row = await conn.fetchrow(self._latest_sql, day)
         if row is None:
             return None
+        raw = _json(row["plan"])
+        shipments = [Shipment(**s) for s in raw.get("shipments", ())]
         return StoredPlan(
             service_day=row["service_day"],
             version=row["version"],
-            plan=plan_from_json(_json(row["plan"])),
+            plan=plan_from_json(raw),
             reason=row["reason"],
             planned_at=row["planned_at"],
+            shipments={s.shipment_id: s for s in shipments},
         )
 
 

@@ -161,7 +161,9 @@ async def publish_plan(
 ) -> int:
     """Store the plan as the day's next version and put its event in the outbox (the
     caller's transaction); returns the version."""
-    version = await store.save_plan(conn, planned.plan, reason, now, from_demand=reason == "demand")
+    version = await store.save_plan(
+        conn, planned.plan, planned.problem.shipments, reason, now, from_demand=reason == "demand"
+    )
     tx = Transaction(conn)
     tx.publish(ROUTES, plan_event(planned.plan, version, planned.shipments, zone, now))
     await OutboxStore(schema).add(conn, tx.outbox)
