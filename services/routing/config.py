@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kulkuri.shared.settings import (
+    AuthSettings,
     DatabaseSettings,
     HttpSettings,
     KafkaSettings,
@@ -44,6 +45,7 @@ class RoutingConfig(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
