@@ -1,0 +1,74 @@
+"""The routing graph's nodes: one per depot, then a pickup and a delivery node per shipment.
+
+A library visited for several shipments becomes several nodes at the same place, with no
+travel between them; the extraction merges consecutive nodes at one place into one stop.
+In hub mode the hub end of each leg is a node at the hub, so a van loads or unloads there
+whether or not it is the van's depot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kulkuri.routing.domain.problem import Place, RoutingProblem, Shipment
+
+
+class Role(StrEnum):
+    DEPOT = "depot"
+    PICKUP = "pickup"
+    DELIVERY = "delivery"
+
+
+@dataclass(frozen=True)
+class Node:
+    place: Place
+    role: Role
+    shipment: Shipment | None = None
+
+    @property
+    def demand(self) -> int:
+        """Crates on board change by this much when the van leaves the node."""
+        if self.shipment is None:
+            return 0
+        return self.shipment.crates if self.role is Role.PICKUP else -self.shipment.crates
+
+    @property
+    def handling_s(self) -> int:
+        """Time to move this node's crates (the place's fixed time is paid once per stop)."""
+        if self.shipment is None:
+            return 0
+        return self.place.service_per_crate_s * self.shipment.crates
+
+
+@dataclass(frozen=True)
+class Layout:
+    nodes: tuple[Node, ...]
+    depot_node: dict[str, int]  # depot place id -> node
+    pairs: tuple[tuple[int, int], ...]  # (pickup node, delivery node) per shipment, in order
+    shipments: tuple[Shipment, ...]
+
+    @property
+    def place_indexes(self) -> list[int]:
+        return [n.place.index for n in self.nodes]
+
+
+def build_layout(problem: RoutingProblem, shipments: tuple[Shipment, ...]) -> Layout:
+    nodes: list[Node] = []
+    depot_node: dict[str, int] = {}
+    for van in problem.vans:
+        if van.depot not in depot_node:
+            depot_node[van.depot] = len(nodes)
+            nodes.append(Node(problem.place(van.depot), Role.DEPOT))
+    pairs: list[tuple[int, int]] = []
+    for s in shipments:
+        pairs.append((len(nodes), len(nodes) + 1))
+        nodes.append(Node(problem.place(s.origin), Role.PICKUP, s))
+        nodes.append(Node(problem.place(s.destination), Role.DELIVERY, s))
+    return Layout(tuple(nodes), depot_node, tuple(pairs), shipments)
+
+
+def drop_penalty(problem: RoutingProblem, shipment: Shipment) -> int:
+    """What leaving ``shipment`` for tomorrow costs: the problem's penalty per crate."""
+    per_crate = problem.priority_drop_penalty if shipment.priority else problem.drop_penalty
+    return per_crate * shipment.crates

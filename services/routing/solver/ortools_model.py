@@ -1,0 +1,156 @@
+"""The OR-Tools routing model of a day: index manager, arc costs, time, load, pairs, drops.
+
+Built in the samples' order: data (``Layout``) → index manager → routing model → transits
+(matrices registered with ``RegisterTransitMatrix`` / ``RegisterUnaryTransitVector``, since
+Python callbacks made the search several times slower) → dimensions → pairs and
+disjunctions. Search parameters live in ``ortools_params``; reading a solution back in
+``ortools_extract``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp
+
+from kulkuri.routing.domain.problem import RoutingProblem, Van
+from kulkuri.routing.solver.checks import merged_windows
+from kulkuri.routing.solver.nodes import Layout, Role, drop_penalty
+
+TIME = "Time"
+LOAD = "Load"
+
+
+@dataclass(frozen=True)
+class OrToolsModel:
+    problem: RoutingProblem
+    layout: Layout
+    manager: Any  # pywrapcp.RoutingIndexManager (OR-Tools ships no type hints)
+    routing: Any  # pywrapcp.RoutingModel
+    time: Any  # the time dimension: cumul = when service starts at a node
+
+
+def build_model(problem: RoutingProblem, layout: Layout) -> OrToolsModel:
+    depots = [layout.depot_node[v.depot] for v in problem.vans]
+    manager = pywrapcp.RoutingIndexManager(
+        len(layout.nodes),
+        len(problem.vans),
+        depots,  # starts
+        depots,  # ends
+    )
+    routing = pywrapcp.RoutingModel(manager)
+    transit = time_matrix(problem, layout)
+    _add_costs(routing, problem, layout, transit)
+    time = _add_time(routing, manager, problem, layout, transit)
+    _add_load(routing, manager, problem, layout)
+    _add_pairs(routing, manager, problem, layout, time)
+    return OrToolsModel(problem, layout, manager, routing, time)
+
+
+def time_matrix(problem: RoutingProblem, layout: Layout) -> np.ndarray:
+    """Seconds from the start of service at node i to arrival at node j.
+
+    The handling of node i's crates is folded into its row; the place's fixed service time
+    too, but only when the van leaves for another place: one stop, one parking.
+    """
+    places = np.array(layout.place_indexes, dtype=np.int64)
+    duration = np.array(problem.matrix.duration_s, dtype=np.int64)[np.ix_(places, places)]
+    handling = np.array([n.handling_s for n in layout.nodes], dtype=np.int64)
+    fixed = np.array(
+        [0 if n.role is Role.DEPOT else n.place.service_fixed_s for n in layout.nodes],
+        dtype=np.int64,
+    )
+    leaves = places[:, None] != places[None, :]
+    transit: np.ndarray = duration + handling[:, None] + fixed[:, None] * leaves
+    return transit
+
+
+def distance_matrix(problem: RoutingProblem, layout: Layout) -> np.ndarray:
+    places = np.array(layout.place_indexes, dtype=np.int64)
+    distance: np.ndarray = np.array(problem.matrix.distance_m, dtype=np.int64)
+    return distance[np.ix_(places, places)]
+
+
+def _add_costs(routing: Any, problem: RoutingProblem, layout: Layout, transit: np.ndarray) -> None:
+    """Euro cents per arc: per km of travel and per hour of the van's time, by cost class."""
+    distance = distance_matrix(problem, layout)
+    evaluators: dict[tuple[float, float], int] = {}
+    for vehicle, van in enumerate(problem.vans):
+        key = (van.cost_per_km, van.cost_per_hour)
+        if key not in evaluators:
+            # euro/km -> cents/m is /10; euro/h -> cents/s is /36
+            cents = np.rint(distance * (van.cost_per_km / 10) + transit * (van.cost_per_hour / 36))
+            evaluators[key] = routing.RegisterTransitMatrix(cents.astype(np.int64).tolist())
+        routing.SetArcCostEvaluatorOfVehicle(evaluators[key], vehicle)
+        routing.SetFixedCostOfVehicle(round(van.fixed_cost * 100), vehicle)
+
+
+def _add_time(
+    routing: Any, manager: Any, problem: RoutingProblem, layout: Layout, transit: np.ndarray
+) -> Any:
+    horizon = max(v.shift_end_s for v in problem.vans)
+    routing.AddDimension(
+        routing.RegisterTransitMatrix(transit.tolist()),
+        horizon,  # allow waiting, as long as the day
+        horizon,  # latest time anywhere
+        False,  # vans start at any time of their shift
+        TIME,
+    )
+    time = routing.GetDimensionOrDie(TIME)
+    for node_id, node in enumerate(layout.nodes):
+        if node.role is Role.DEPOT or not node.place.windows:
+            continue  # depots (and a hub without hours) follow the vans' shifts
+        windows = merged_windows(node.place.windows)
+        cumul = time.CumulVar(manager.NodeToIndex(node_id))
+        cumul.SetRange(windows[0].start_s, windows[-1].end_s)
+        for before, after in itertools.pairwise(windows):
+            cumul.RemoveInterval(before.end_s + 1, after.start_s - 1)
+    for vehicle, van in enumerate(problem.vans):
+        for index in (routing.Start(vehicle), routing.End(vehicle)):
+            time.CumulVar(index).SetRange(van.shift_start_s, van.shift_end_s)
+    # Finalizers run in this order: come back as early as possible, then leave as late as
+    # that allows, so plans hold no idle time at either end.
+    for vehicle in range(len(problem.vans)):
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(vehicle)))
+    for vehicle in range(len(problem.vans)):
+        routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(vehicle)))
+    return time
+
+
+def _add_load(routing: Any, manager: Any, problem: RoutingProblem, layout: Layout) -> None:
+    demand = routing.RegisterUnaryTransitVector([n.demand for n in layout.nodes])
+    routing.AddDimensionWithVehicleCapacity(
+        demand,
+        0,  # no slack: crates do not appear on the way
+        [v.capacity_crates for v in problem.vans],
+        True,  # vans leave the depot empty; hub crates are loaded at hub nodes
+        LOAD,
+    )
+
+
+def _add_pairs(
+    routing: Any, manager: Any, problem: RoutingProblem, layout: Layout, time: Any
+) -> None:
+    """Pickup before delivery on one van; both or neither, at the shipment's drop penalty."""
+    solver = routing.solver()
+    for (pickup_node, delivery_node), shipment in zip(layout.pairs, layout.shipments, strict=True):
+        pickup = manager.NodeToIndex(pickup_node)
+        delivery = manager.NodeToIndex(delivery_node)
+        routing.AddPickupAndDelivery(pickup, delivery)
+        solver.Add(routing.VehicleVar(pickup) == routing.VehicleVar(delivery))
+        solver.Add(time.CumulVar(pickup) <= time.CumulVar(delivery))
+        penalty = drop_penalty(problem, shipment)
+        # Half on each node, so a dropped shipment costs its penalty once.
+        routing.AddDisjunction([pickup], penalty // 2)
+        routing.AddDisjunction([delivery], penalty - penalty // 2)
+        allowed = _vans_that_fit(problem.vans, shipment.crates)
+        if len(allowed) < len(problem.vans):
+            for index in (pickup, delivery):
+                routing.SetAllowedVehiclesForIndex(allowed, index)
+
+
+def _vans_that_fit(vans: tuple[Van, ...], crates: int) -> list[int]:
+    return [vehicle for vehicle, van in enumerate(vans) if van.capacity_crates >= crates]

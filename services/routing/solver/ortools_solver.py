@@ -1,0 +1,106 @@
+"""The default routing engine: OR-Tools, with a ladder of first-solution strategies.
+
+Every rung rebuilds the model (a closed routing model cannot be searched again) and
+searches with the time left; the first rung that yields a solution gives the plan, after
+guided local search has improved it until the time limit (or ``solution_limit``). Since
+every stop is optional, the last rung (start from the empty plan) always succeeds; should
+even that run out of time, the plan drops everything.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kulkuri.routing.domain.plan import RoutePlan, SolverStats
+from kulkuri.routing.domain.problem import RoutingProblem, SolveLimits
+from kulkuri.routing.solver import ortools_extract
+from kulkuri.routing.solver.checks import NOT_SERVED, screen, validate
+from kulkuri.routing.solver.interface import Progress, ProgressCallback
+from kulkuri.routing.solver.nodes import build_layout
+from kulkuri.routing.solver.ortools_model import OrToolsModel, build_model
+from kulkuri.routing.solver.ortools_params import search_parameters, strategies
+from kulkuri.routing.solver.plans import idle_plan, in_problem_order, penalty_of, unserved
+
+MIN_RUNG_S = 0.2  # a later rung still gets this long when earlier ones used up the limit
+
+
+class OrToolsSolver:
+    name = "ortools"
+
+    def solve(
+        self,
+        problem: RoutingProblem,
+        limits: SolveLimits,
+        progress: ProgressCallback | None = None,
+    ) -> RoutePlan:
+        started = time.perf_counter()
+        validate(problem)
+        shipments, set_aside = screen(problem)
+        if not shipments:
+            return idle_plan(problem, set_aside, self.name, time.perf_counter() - started)
+        layout = build_layout(problem, shipments)
+        offset = penalty_of(problem, set_aside)
+        failed: list[str] = []
+        for strategy in strategies(limits):
+            left = max(MIN_RUNG_S, limits.time_limit_s - (time.perf_counter() - started))
+            model = build_model(problem, layout)
+            tracker = _Tracker(model.routing, progress, offset, started)
+            model.routing.AddAtSolutionCallback(tracker)
+            solution = model.routing.SolveWithParameters(search_parameters(strategy, limits, left))
+            if solution is not None:
+                stats = SolverStats(
+                    engine=self.name,
+                    strategy=strategy,
+                    wall_s=time.perf_counter() - started,
+                    objective=solution.ObjectiveValue() + offset,
+                    solutions=tracker.improving,
+                )
+                return _plan(model, solution, set_aside, stats, failed)
+            failed.append(strategy)
+        dropped = in_problem_order(problem, set_aside + unserved(shipments, NOT_SERVED))
+        note = f"no solution from {', '.join(failed)}"
+        return idle_plan(problem, dropped, self.name, time.perf_counter() - started, (note,))
+
+
+def _plan(
+    model: OrToolsModel,
+    solution: Any,
+    set_aside: tuple[Any, ...],
+    stats: SolverStats,
+    failed: list[str],
+) -> RoutePlan:
+    problem = model.problem
+    dropped = in_problem_order(problem, set_aside + ortools_extract.dropped(model, solution))
+    return RoutePlan(
+        day=problem.day,
+        mode=problem.mode,
+        routes=ortools_extract.routes(model, solution),
+        dropped=dropped,
+        stats=stats,
+        notes=tuple(f"no first solution from {s}" for s in failed),
+    )
+
+
+class _Tracker:
+    """Counts improving solutions and reports each; OR-Tools calls it on every solution."""
+
+    def __init__(
+        self, routing: Any, progress: ProgressCallback | None, offset: int, started: float
+    ) -> None:
+        self._routing = routing
+        self._progress = progress
+        self._offset = offset
+        self._started = started
+        self._best: int | None = None
+        self.improving = 0
+
+    def __call__(self) -> None:
+        objective = self._routing.CostVar().Value() + self._offset
+        if self._best is not None and objective >= self._best:
+            return
+        self._best = objective
+        self.improving += 1
+        if self._progress is not None:
+            elapsed = time.perf_counter() - self._started
+            self._progress(Progress(self.improving, objective, elapsed))
