@@ -19,6 +19,8 @@ from kulkuri.shared.events import (
     DEMAND_EVENTS,
     HOLDS_EVENTS,
     MOVEMENT_EVENTS,
+    ROUTING_EVENTS,
+    SCAN_EVENTS,
     TRANSPORT_EVENTS,
     EventCodec,
     HoldPlaced,
@@ -123,7 +125,15 @@ def _doc_examples() -> list[str]:
 
 
 # The events of each topic the docs describe, decoded with that topic's codec.
-TOPIC_EVENTS = (CIRCULATION_EVENTS, HOLDS_EVENTS, TRANSPORT_EVENTS, MOVEMENT_EVENTS, DEMAND_EVENTS)
+TOPIC_EVENTS = (
+    CIRCULATION_EVENTS,
+    HOLDS_EVENTS,
+    TRANSPORT_EVENTS,
+    MOVEMENT_EVENTS,
+    DEMAND_EVENTS,
+    SCAN_EVENTS,
+    ROUTING_EVENTS,
+)
 CODEC_OF_TYPE: dict[str, EventCodec[Any]] = {
     cls.TYPE: EventCodec(events) for events in TOPIC_EVENTS for cls in events
 }
@@ -155,6 +165,8 @@ DOCUMENTED_KEY = {
     **{cls.TYPE: "bib_id" for cls in TRANSPORT_EVENTS},
     **{cls.TYPE: "transfer_id" for cls in MOVEMENT_EVENTS},
     **{cls.TYPE: "service_day" for cls in DEMAND_EVENTS},
+    **{cls.TYPE: "barcode" for cls in SCAN_EVENTS},
+    **{cls.TYPE: "service_day" for cls in ROUTING_EVENTS},
 }
 
 
