@@ -3,7 +3,9 @@
 A library visited for several shipments becomes several nodes at the same place, with no
 travel between them; the extraction merges consecutive nodes at one place into one stop.
 In hub mode the hub end of each leg is a node at the hub, so a van loads or unloads there
-whether or not it is the van's depot.
+whether or not it is the van's depot (and may come back to reload). With every van based at
+the hub, legs may instead be "anchored": only the library node, loaded at the start or
+unloaded at the end of the van's route (the ``hub_legs=at_depot`` knob).
 """
 
 from __future__ import annotations
@@ -45,27 +47,38 @@ class Node:
 class Layout:
     nodes: tuple[Node, ...]
     depot_node: dict[str, int]  # depot place id -> node
-    pairs: tuple[tuple[int, int], ...]  # (pickup node, delivery node) per shipment, in order
+    # Per shipment, in order: its (pickup, delivery) nodes; or, when hub legs start and end
+    # with the vans at the hub, the library node alone.
+    legs: tuple[tuple[int, ...], ...]
     shipments: tuple[Shipment, ...]
+    anchored: bool = False  # hub legs loaded at the start, unloaded at the end of routes
 
     @property
     def place_indexes(self) -> list[int]:
         return [n.place.index for n in self.nodes]
 
 
-def build_layout(problem: RoutingProblem, shipments: tuple[Shipment, ...]) -> Layout:
+def build_layout(
+    problem: RoutingProblem, shipments: tuple[Shipment, ...], anchored: bool = False
+) -> Layout:
     nodes: list[Node] = []
     depot_node: dict[str, int] = {}
     for van in problem.vans:
         if van.depot not in depot_node:
             depot_node[van.depot] = len(nodes)
             nodes.append(Node(problem.place(van.depot), Role.DEPOT))
-    pairs: list[tuple[int, int]] = []
+    legs: list[tuple[int, ...]] = []
     for s in shipments:
-        pairs.append((len(nodes), len(nodes) + 1))
-        nodes.append(Node(problem.place(s.origin), Role.PICKUP, s))
-        nodes.append(Node(problem.place(s.destination), Role.DELIVERY, s))
-    return Layout(tuple(nodes), depot_node, tuple(pairs), shipments)
+        if anchored:
+            outbound = s.origin == problem.hub
+            library = problem.place(s.destination if outbound else s.origin)
+            legs.append((len(nodes),))
+            nodes.append(Node(library, Role.DELIVERY if outbound else Role.PICKUP, s))
+        else:
+            legs.append((len(nodes), len(nodes) + 1))
+            nodes.append(Node(problem.place(s.origin), Role.PICKUP, s))
+            nodes.append(Node(problem.place(s.destination), Role.DELIVERY, s))
+    return Layout(tuple(nodes), depot_node, tuple(legs), shipments, anchored)
 
 
 def drop_penalty(problem: RoutingProblem, shipment: Shipment) -> int:

@@ -15,7 +15,7 @@ from kulkuri.routing.domain.plan import DroppedShipment, VanRoute
 from kulkuri.routing.solver.checks import drop_reason
 from kulkuri.routing.solver.nodes import Node, Role
 from kulkuri.routing.solver.ortools_model import OrToolsModel
-from kulkuri.routing.solver.stops import Visit, planned_stops
+from kulkuri.routing.solver.stops import Visit, planned_stops, with_hub_ends
 
 
 def routes(model: OrToolsModel, solution: Any) -> tuple[VanRoute, ...]:
@@ -24,8 +24,8 @@ def routes(model: OrToolsModel, solution: Any) -> tuple[VanRoute, ...]:
 
 def dropped(model: OrToolsModel, solution: Any) -> tuple[DroppedShipment, ...]:
     out = []
-    for (pickup, _), shipment in zip(model.layout.pairs, model.layout.shipments, strict=True):
-        index = model.manager.NodeToIndex(pickup)
+    for nodes, shipment in zip(model.layout.legs, model.layout.shipments, strict=True):
+        index = model.manager.NodeToIndex(nodes[0])
         if solution.Value(model.routing.NextVar(index)) == index:
             out.append(DroppedShipment(shipment.shipment_id, drop_reason(model.problem, shipment)))
     return tuple(out)
@@ -42,6 +42,8 @@ def _route(model: OrToolsModel, solution: Any, vehicle: int) -> VanRoute:
         Visit(node, start, start + _work_s(node, nodes[k + 1] if k + 1 < len(nodes) else None))
         for k, (node, start) in enumerate(zip(nodes, times, strict=True))
     ]
+    if model.layout.anchored:
+        visits = with_hub_ends(visits)
     distance = model.problem.matrix.distance_m
     return VanRoute(
         van_id=model.problem.vans[vehicle].van_id,

@@ -22,6 +22,7 @@ from kulkuri.routing.solver.nodes import Layout, Role, drop_penalty
 
 TIME = "Time"
 LOAD = "Load"
+PICKED_UP = "PickedUp"
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def build_model(problem: RoutingProblem, layout: Layout) -> OrToolsModel:
     _add_costs(routing, problem, layout, transit)
     time = _add_time(routing, manager, problem, layout, transit)
     _add_load(routing, manager, problem, layout)
-    _add_pairs(routing, manager, problem, layout, time)
+    _add_legs(routing, manager, problem, layout, time)
     return OrToolsModel(problem, layout, manager, routing, time)
 
 
@@ -126,29 +127,54 @@ def _add_load(routing: Any, manager: Any, problem: RoutingProblem, layout: Layou
         demand,
         0,  # no slack: crates do not appear on the way
         [v.capacity_crates for v in problem.vans],
-        True,  # vans leave the depot empty; hub crates are loaded at hub nodes
+        not layout.anchored,  # empty at the start, unless the hub legs are loaded there
         LOAD,
     )
+    if layout.anchored:
+        _load_hub_legs_at_start(routing, layout)
 
 
-def _add_pairs(
+def _load_hub_legs_at_start(routing: Any, layout: Layout) -> None:
+    """A van leaves the hub with all its deliveries and comes back with all its pickups.
+
+    Load falls at deliveries and rises at pickups; its start is free, so it is pinned by
+    requiring the van to end with exactly the crates it picked up.
+    """
+    picked_up = routing.RegisterUnaryTransitVector([max(n.demand, 0) for n in layout.nodes])
+    routing.AddDimension(
+        picked_up,
+        0,  # no slack
+        sum(s.crates for s in layout.shipments),  # at most everything
+        True,  # none picked up at the start
+        PICKED_UP,
+    )
+    load, picked = routing.GetDimensionOrDie(LOAD), routing.GetDimensionOrDie(PICKED_UP)
+    for vehicle in range(routing.vehicles()):
+        end = routing.End(vehicle)
+        routing.solver().Add(load.CumulVar(end) == picked.CumulVar(end))
+
+
+def _add_legs(
     routing: Any, manager: Any, problem: RoutingProblem, layout: Layout, time: Any
 ) -> None:
     """Pickup before delivery on one van; both or neither, at the shipment's drop penalty."""
     solver = routing.solver()
-    for (pickup_node, delivery_node), shipment in zip(layout.pairs, layout.shipments, strict=True):
-        pickup = manager.NodeToIndex(pickup_node)
-        delivery = manager.NodeToIndex(delivery_node)
-        routing.AddPickupAndDelivery(pickup, delivery)
-        solver.Add(routing.VehicleVar(pickup) == routing.VehicleVar(delivery))
-        solver.Add(time.CumulVar(pickup) <= time.CumulVar(delivery))
+    for nodes, shipment in zip(layout.legs, layout.shipments, strict=True):
+        indexes = [manager.NodeToIndex(n) for n in nodes]
         penalty = drop_penalty(problem, shipment)
-        # Half on each node, so a dropped shipment costs its penalty once.
-        routing.AddDisjunction([pickup], penalty // 2)
-        routing.AddDisjunction([delivery], penalty - penalty // 2)
+        if len(indexes) == 1:
+            routing.AddDisjunction(indexes, penalty)
+        else:
+            pickup, delivery = indexes
+            routing.AddPickupAndDelivery(pickup, delivery)
+            solver.Add(routing.VehicleVar(pickup) == routing.VehicleVar(delivery))
+            solver.Add(time.CumulVar(pickup) <= time.CumulVar(delivery))
+            # Half on each node, so a dropped shipment costs its penalty once.
+            routing.AddDisjunction([pickup], penalty // 2)
+            routing.AddDisjunction([delivery], penalty - penalty // 2)
         allowed = _vans_that_fit(problem.vans, shipment.crates)
         if len(allowed) < len(problem.vans):
-            for index in (pickup, delivery):
+            for index in indexes:
                 routing.SetAllowedVehiclesForIndex(allowed, index)
 
 

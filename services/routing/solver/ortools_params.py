@@ -7,7 +7,12 @@ Knobs (all optional, strings as they come from settings):
 - ``solution_limit``: stop after this many solutions. OR-Tools searches deterministically,
   so a run that stops on this limit (before the time limit) gives the same plan every time;
   a run stopped by the clock gives the best plan found by then, which may differ;
-- ``log_search``: ``true`` to let OR-Tools log its search (to stderr).
+- ``log_search``: ``true`` to let OR-Tools log its search (to stderr);
+- ``hub_legs``: ``hub_nodes`` (default) models the hub end of each leg as a stop at the hub,
+  so a van may come back mid-day to unload and reload, whatever its depot; ``at_depot``
+  (every van based at the hub) loads all of a van's deliveries before it leaves and unloads
+  its pickups when it is back: one trip per van, as in Solomon's VRPTW, half the nodes and a
+  much faster search, but the time spent loading at the hub is not modelled.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from kulkuri.routing.domain.errors import RoutingInputError
-from kulkuri.routing.domain.problem import SolveLimits
+from kulkuri.routing.domain.problem import Mode, RoutingProblem, SolveLimits
 
 # Tried in turn until one yields a first solution. Parallel cheapest insertion copes best
 # with tight windows (path cheapest arc found nothing on Solomon R101 in 10 s); the last
@@ -28,7 +33,7 @@ LADDER = (
     "LOCAL_CHEAPEST_INSERTION",
     "ALL_UNPERFORMED",
 )
-KNOBS = frozenset({"first_solution", "metaheuristic", "solution_limit", "log_search"})
+KNOBS = frozenset({"first_solution", "metaheuristic", "solution_limit", "log_search", "hub_legs"})
 
 
 def strategies(limits: SolveLimits) -> tuple[str, ...]:
@@ -37,6 +42,17 @@ def strategies(limits: SolveLimits) -> tuple[str, ...]:
         return LADDER
     _enum(routing_enums_pb2.FirstSolutionStrategy, chosen)
     return (chosen, "ALL_UNPERFORMED") if chosen != "ALL_UNPERFORMED" else (chosen,)
+
+
+def hub_legs_at_depot(problem: RoutingProblem, limits: SolveLimits) -> bool:
+    choice = limits.extra.get("hub_legs", "hub_nodes")
+    if choice not in ("hub_nodes", "at_depot"):
+        raise RoutingInputError(f"hub_legs must be hub_nodes or at_depot, got {choice!r}")
+    if choice == "hub_nodes":
+        return False
+    if problem.mode is not Mode.HUB or any(v.depot != problem.hub for v in problem.vans):
+        raise RoutingInputError("hub_legs=at_depot needs hub mode and every van based at the hub")
+    return True
 
 
 def search_parameters(strategy: str, limits: SolveLimits, time_limit_s: float) -> Any:

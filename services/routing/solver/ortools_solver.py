@@ -19,7 +19,11 @@ from kulkuri.routing.solver.checks import NOT_SERVED, screen, validate
 from kulkuri.routing.solver.interface import Progress, ProgressCallback
 from kulkuri.routing.solver.nodes import build_layout
 from kulkuri.routing.solver.ortools_model import OrToolsModel, build_model
-from kulkuri.routing.solver.ortools_params import search_parameters, strategies
+from kulkuri.routing.solver.ortools_params import (
+    hub_legs_at_depot,
+    search_parameters,
+    strategies,
+)
 from kulkuri.routing.solver.plans import idle_plan, in_problem_order, penalty_of, unserved
 
 MIN_RUNG_S = 0.2  # a later rung still gets this long when earlier ones used up the limit
@@ -39,7 +43,7 @@ class OrToolsSolver:
         shipments, set_aside = screen(problem)
         if not shipments:
             return idle_plan(problem, set_aside, self.name, time.perf_counter() - started)
-        layout = build_layout(problem, shipments)
+        layout = build_layout(problem, shipments, hub_legs_at_depot(problem, limits))
         offset = penalty_of(problem, set_aside)
         failed: list[str] = []
         for strategy in strategies(limits):

@@ -40,6 +40,26 @@ def planned_stops(visits: list[Visit]) -> tuple[PlannedStop, ...]:
     return tuple(stops)
 
 
+def with_hub_ends(visits: list[Visit]) -> list[Visit]:
+    """Add the hub ends of legs whose van starts and ends at the hub (its depot).
+
+    Crates for libraries are loaded before the van leaves; crates from libraries are
+    unloaded when it is back.
+    """
+    start, end = visits[0], visits[-1]
+    hub = start.node.place
+    loaded, unloaded = [], []
+    for visit in visits[1:-1]:
+        s = visit.node.shipment
+        if s is None or hub.place_id not in (s.origin, s.destination):
+            continue
+        if visit.node.role is Role.DELIVERY:
+            loaded.append(Visit(Node(hub, Role.PICKUP, s), start.start_s, start.end_s))
+        else:
+            unloaded.append(Visit(Node(hub, Role.DELIVERY, s), end.start_s, end.end_s))
+    return [start, *loaded, *visits[1:-1], *unloaded, end]
+
+
 def _groups(visits: list[Visit]) -> list[list[Visit]]:
     groups: list[list[Visit]] = []
     for position, visit in enumerate(visits):

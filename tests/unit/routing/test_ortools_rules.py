@@ -165,3 +165,28 @@ def test_direct_mode_needs_no_hub() -> None:
     p = replace(problem(LINE, [Shipment("a", "P1", "P2", 1)], mode=Mode.DIRECT), hub=None)
 
     assert solve(p).dropped == ()
+
+
+def test_hub_legs_at_depot_load_everything_before_leaving_and_never_reload() -> None:
+    limits = replace(QUICK, extra={**QUICK.extra, "hub_legs": "at_depot"})
+    shipments = [out("a", 1, 4), back("b", 2, 4), out("c", 3, 4), out("d", 2, 3)]
+    vans = [van("V1", capacity=8), van("V2", capacity=8)]
+    p = problem(LINE, shipments, vans)
+    plan = solve(p, limits)
+
+    assert plan.dropped == ()
+    for route in used_routes(plan):
+        assert [s.place_id for s in route.stops].count("P0") == 2  # one trip
+        assert route.stops[0].load_after == sum(
+            s.crates for s in shipments if s.shipment_id in route.stops[0].load
+        )
+        assert max(s.load_after for s in route.stops) <= 8
+    assert [[s.load_after for s in r.stops] for r in plan.routes] == (
+        crates_on_board_after_each_stop(plan, p)
+    )
+
+
+def test_hub_legs_at_depot_need_every_van_at_the_hub() -> None:
+    limits = replace(QUICK, extra={"hub_legs": "at_depot"})
+    with pytest.raises(RoutingInputError, match="every van based at the hub"):
+        solve(problem(LINE, [out("a", 1)], [replace(van(), depot="P3")]), limits)
