@@ -3,8 +3,9 @@
 PyVRP is imported only when a plan is asked for, so the service runs without it. In hub
 mode with every van based at the hub, each leg is a PyVRP client (hub -> library crates are
 loaded at the start, library -> hub ones unloaded at the end: no reloading at the hub
-mid-route); otherwise each shipment is a PyVRP pickup-and-delivery ``Shipment``. Costs are
-scaled to thousandths of a euro cent, since PyVRP takes integer costs per metre and second.
+mid-route, and no time for loading at the hub); otherwise each shipment is a PyVRP
+pickup-and-delivery ``Shipment``. Costs are scaled to thousandths of a euro cent, since
+PyVRP takes integer costs per metre and second.
 
 What PyVRP cannot express raises ``UnsupportedConstraintError``: a place with several time
 windows a day. PyVRP charges a place's fixed service time at every visit there (OR-Tools
