@@ -41,9 +41,7 @@ class ListQueries:
             f"SELECT crate_id FROM {s}.crates WHERE origin = $1 AND service_day = $2 "
             "ORDER BY crate_id"
         )
-        self._packed_sql = (
-            f"SELECT * FROM {s}.transfers WHERE transfer_id = ANY($1::text[]) AND crate_id = $2"
-        )
+        self._packed_sql = f"SELECT * FROM {s}.transfers WHERE crate_id = ANY($1::text[])"
         self._incoming_sql = f"""
             SELECT t.*, c.service_day FROM {s}.transfers t
               LEFT JOIN {s}.crates c ON c.crate_id = t.crate_id
@@ -77,10 +75,11 @@ class ListQueries:
     ) -> PackingListView:
         ids = [row[0] for row in await conn.fetch(self._crates_sql, library, day)]
         crates = await CrateRepository(conn, self.schema).get(ids)
+        # A copy's row names the crate it is in now: one repacked at a hub left the first.
+        rows = await conn.fetch(self._packed_sql, ids)
+        in_crate = {(row["crate_id"], row["transfer_id"]): row for row in rows}
         packed: list[PackedCrate] = []
         for crate in crates.values():
-            rows = await conn.fetch(self._packed_sql, crate.manifest, crate.crate_id)
-            by_id = {row["transfer_id"]: row for row in rows}
             items = tuple(
                 PackedItem(
                     item_id=row["item_id"],
@@ -90,7 +89,7 @@ class ListQueries:
                     to_library_name=self.name(row["to_library"]),
                 )
                 for tid in crate.manifest
-                if (row := by_id.get(tid)) is not None
+                if (row := in_crate.get((crate.crate_id, tid))) is not None
             )
             final = crate.final_destination
             packed.append(

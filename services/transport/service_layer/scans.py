@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from kulkuri.transport.domain import IllegalTransition, Transfer
+from kulkuri.transport.domain import IllegalTransition, Transfer, TransferStatus
 from kulkuri.transport.domain.crates import Crate, CrateStatus
 from kulkuri.transport.domain.errors import IllegalCrateTransition
 from kulkuri.transport.service_layer.legs_policy import Legs
@@ -126,7 +126,7 @@ async def _empty_if_done(uow: TransportUnitOfWork, crate_id: str | None, at: dat
         return
     ledger = await uow.transfers.load(transfer_ids=crate.manifest)
     still_inside = any(
-        t.is_open and t.crate_id == crate_id and t.status.value == "unloaded"
+        t.is_open and t.crate_id == crate_id and t.status is TransferStatus.UNLOADED
         for tid in crate.manifest
         if (t := ledger.transfers.get(tid)) is not None
     )
