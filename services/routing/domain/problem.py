@@ -13,6 +13,10 @@ Two modes (``Mode``):
   hub) and carry both directions at once.
 - ``direct``: each crate is picked up at its origin and delivered at its destination by the
   same van, pickup first.
+
+A day already under way is re-planned as a problem of its own: a van may start where it is
+(``Van.start_place``) when it may leave there (``Van.available_from_s``), with crates on
+board that only need delivering (``Shipment.on_van``).
 """
 
 from __future__ import annotations
@@ -67,6 +71,20 @@ class Van:
     cost_per_km: float = 0.5  # euro
     cost_per_hour: float = 35.0  # euro, driver and van
     fixed_cost: float = 60.0  # euro per van used in a day
+    # A day in progress (re-planning): where the van is now and when it may leave there.
+    start_place: str | None = None  # None: its depot
+    available_from_s: int | None = None  # None: its shift start
+
+    @property
+    def starts_at(self) -> str:
+        return self.start_place or self.depot
+
+    @property
+    def leaves_from_s(self) -> int:
+        """When the van may leave its start place (never before its shift starts)."""
+        if self.available_from_s is None:
+            return self.shift_start_s
+        return max(self.shift_start_s, self.available_from_s)
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,8 @@ class Shipment:
     destination: str
     crates: int
     priority: bool = False  # carries holds: dropped last
+    # Already picked up by this van (a day in progress): only its delivery remains, by it.
+    on_van: str | None = None
 
 
 @dataclass(frozen=True)

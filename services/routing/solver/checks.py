@@ -44,6 +44,7 @@ def validate(problem: RoutingProblem) -> None:
         raise RoutingInputError(f"hub mode needs a known hub place, got {problem.hub!r}")
     for shipment in problem.shipments:
         _check_shipment(problem, shipment, ids)
+    _check_on_board(problem)
 
 
 def _unique(kind: str, ids: Iterable[str]) -> None:
@@ -61,6 +62,32 @@ def _check_van(van: Van, ids: set[str]) -> None:
         raise RoutingInputError(f"van {van.van_id!r}: shift must start before it ends")
     if min(van.cost_per_km, van.cost_per_hour, van.fixed_cost) < 0:
         raise RoutingInputError(f"van {van.van_id!r}: negative cost")
+    if van.start_place is not None and van.start_place not in ids:
+        raise RoutingInputError(f"van {van.van_id!r}: unknown start place {van.start_place!r}")
+    if van.available_from_s is not None and not 0 <= van.available_from_s <= van.shift_end_s:
+        raise RoutingInputError(
+            f"van {van.van_id!r}: available from {van.available_from_s} s, "
+            f"outside its shift (ends at {van.shift_end_s} s)"
+        )
+
+
+def _check_on_board(problem: RoutingProblem) -> None:
+    """Crates already on a van name a van of the problem, and fit in it."""
+    on_board: Counter[str] = Counter()
+    for s in problem.shipments:
+        if s.on_van is not None:
+            on_board[s.on_van] += s.crates
+    vans = {v.van_id: v for v in problem.vans}
+    for van_id, crates in sorted(on_board.items()):
+        van = vans.get(van_id)
+        if van is None:
+            names = ", ".join(s.shipment_id for s in problem.shipments if s.on_van == van_id)
+            raise RoutingInputError(f"shipments {names} are on unknown van {van_id!r}")
+        if crates > van.capacity_crates:
+            raise RoutingInputError(
+                f"van {van_id!r}: {crates} crates on board, more than its capacity "
+                f"{van.capacity_crates}"
+            )
 
 
 def _check_shipment(problem: RoutingProblem, s: Shipment, ids: set[str]) -> None:
@@ -97,22 +124,25 @@ def drop_reason(problem: RoutingProblem, shipment: Shipment) -> str:
 
 def _impossible(problem: RoutingProblem, s: Shipment) -> str | None:
     origin, destination = problem.place(s.origin), problem.place(s.destination)
-    if not (origin.open_today and destination.open_today):
+    if not destination.open_today or (s.on_van is None and not origin.open_today):
         return CLOSED
-    if s.crates > max((v.capacity_crates for v in problem.vans), default=0):
+    vans = [v for v in problem.vans if s.on_van in (None, v.van_id)]
+    if s.crates > max((v.capacity_crates for v in vans), default=0):
         return NO_CAPACITY
-    if not any(_fits_alone(problem, v, s) for v in problem.vans if v.capacity_crates >= s.crates):
+    if not any(_fits_alone(problem, v, s) for v in vans if v.capacity_crates >= s.crates):
         return UNREACHABLE
     return None
 
 
 def _fits_alone(problem: RoutingProblem, van: Van, s: Shipment) -> bool:
-    """Can ``van`` serve ``s`` on a route of its own: depot, origin, destination, depot?"""
+    """Can ``van`` serve ``s`` on a route of its own: from where it starts, to the origin
+    (unless the crates are on board already), the destination, and back to its depot?"""
     duration = problem.matrix.duration_s
     depot = problem.place(van.depot)
-    t: int | None = van.shift_start_s
-    here = depot
-    for place in (problem.place(s.origin), problem.place(s.destination)):
+    t: int | None = van.leaves_from_s
+    here = problem.place(van.starts_at)
+    ends = (s.destination,) if s.on_van is not None else (s.origin, s.destination)
+    for place in (problem.place(end) for end in ends):
         assert t is not None
         t = earliest_start(place, t + duration[here.index][place.index])
         if t is None:

@@ -6,6 +6,9 @@ In hub mode the hub end of each leg is a node at the hub, so a van loads or unlo
 whether or not it is the van's depot (and may come back to reload). With every van based at
 the hub, legs may instead be "anchored": only the library node, loaded at the start or
 unloaded at the end of the van's route (the ``hub_legs=at_depot`` knob).
+
+A day in progress adds a start node where a van is now, when that is not a depot (a
+library it has just served), and a lone delivery node for crates already on a van.
 """
 
 from __future__ import annotations
@@ -46,9 +49,10 @@ class Node:
 @dataclass(frozen=True)
 class Layout:
     nodes: tuple[Node, ...]
-    depot_node: dict[str, int]  # depot place id -> node
+    depot_node: dict[str, int]  # depot (or other start) place id -> node
     # Per shipment, in order: its (pickup, delivery) nodes; or, when hub legs start and end
-    # with the vans at the hub, the library node alone.
+    # with the vans at the hub, the library node alone; or, for crates already on a van,
+    # the delivery node alone.
     legs: tuple[tuple[int, ...], ...]
     shipments: tuple[Shipment, ...]
     anchored: bool = False  # hub legs loaded at the start, unloaded at the end of routes
@@ -63,13 +67,16 @@ def build_layout(
 ) -> Layout:
     nodes: list[Node] = []
     depot_node: dict[str, int] = {}
-    for van in problem.vans:
-        if van.depot not in depot_node:
-            depot_node[van.depot] = len(nodes)
-            nodes.append(Node(problem.place(van.depot), Role.DEPOT))
+    for place_id in (p for van in problem.vans for p in (van.depot, van.starts_at)):
+        if place_id not in depot_node:
+            depot_node[place_id] = len(nodes)
+            nodes.append(Node(problem.place(place_id), Role.DEPOT))
     legs: list[tuple[int, ...]] = []
     for s in shipments:
-        if anchored:
+        if s.on_van is not None:
+            legs.append((len(nodes),))
+            nodes.append(Node(problem.place(s.destination), Role.DELIVERY, s))
+        elif anchored:
             outbound = s.origin == problem.hub
             library = problem.place(s.destination if outbound else s.origin)
             legs.append((len(nodes),))
@@ -79,6 +86,24 @@ def build_layout(
             nodes.append(Node(problem.place(s.origin), Role.PICKUP, s))
             nodes.append(Node(problem.place(s.destination), Role.DELIVERY, s))
     return Layout(tuple(nodes), depot_node, tuple(legs), shipments, anchored)
+
+
+def on_board(problem: RoutingProblem) -> list[int]:
+    """Per van, in problem order: the crates on board when it starts (those it cannot
+    deliver today included: they take room all the same)."""
+    crates = {van.van_id: 0 for van in problem.vans}
+    for s in problem.shipments:
+        if s.on_van is not None:
+            crates[s.on_van] += s.crates
+    return [crates[van.van_id] for van in problem.vans]
+
+
+def in_progress(problem: RoutingProblem) -> bool:
+    """Does a van start away from its depot, or with crates on board? (One that only
+    leaves late is planned like any other.)"""
+    return any(s.on_van is not None for s in problem.shipments) or any(
+        v.starts_at != v.depot for v in problem.vans
+    )
 
 
 def drop_penalty(problem: RoutingProblem, shipment: Shipment) -> int:

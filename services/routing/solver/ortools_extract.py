@@ -13,13 +13,14 @@ from typing import Any
 
 from kulkuri.routing.domain.plan import DroppedShipment, VanRoute
 from kulkuri.routing.solver.checks import drop_reason
-from kulkuri.routing.solver.nodes import Node, Role
+from kulkuri.routing.solver.nodes import Node, Role, on_board
 from kulkuri.routing.solver.ortools_model import OrToolsModel
 from kulkuri.routing.solver.stops import Visit, planned_stops, with_hub_ends
 
 
 def routes(model: OrToolsModel, solution: Any) -> tuple[VanRoute, ...]:
-    return tuple(_route(model, solution, vehicle) for vehicle in range(len(model.problem.vans)))
+    loaded = on_board(model.problem)
+    return tuple(_route(model, solution, vehicle, crates) for vehicle, crates in enumerate(loaded))
 
 
 def dropped(model: OrToolsModel, solution: Any) -> tuple[DroppedShipment, ...]:
@@ -31,7 +32,7 @@ def dropped(model: OrToolsModel, solution: Any) -> tuple[DroppedShipment, ...]:
     return tuple(out)
 
 
-def _route(model: OrToolsModel, solution: Any, vehicle: int) -> VanRoute:
+def _route(model: OrToolsModel, solution: Any, vehicle: int, loaded: int) -> VanRoute:
     routing, manager = model.routing, model.manager
     indexes = [routing.Start(vehicle)]
     while not routing.IsEnd(indexes[-1]):
@@ -47,7 +48,7 @@ def _route(model: OrToolsModel, solution: Any, vehicle: int) -> VanRoute:
     distance = model.problem.matrix.distance_m
     return VanRoute(
         van_id=model.problem.vans[vehicle].van_id,
-        stops=planned_stops(visits),
+        stops=planned_stops(visits, loaded),
         distance_m=sum(
             distance[a.place.index][b.place.index] for a, b in itertools.pairwise(nodes)
         ),

@@ -18,7 +18,7 @@ from ortools.constraint_solver import pywrapcp
 
 from kulkuri.routing.domain.problem import RoutingProblem, Van
 from kulkuri.routing.solver.checks import merged_windows
-from kulkuri.routing.solver.nodes import Layout, Role, drop_penalty
+from kulkuri.routing.solver.nodes import Layout, Role, drop_penalty, on_board
 
 TIME = "Time"
 LOAD = "Load"
@@ -35,12 +35,11 @@ class OrToolsModel:
 
 
 def build_model(problem: RoutingProblem, layout: Layout) -> OrToolsModel:
-    depots = [layout.depot_node[v.depot] for v in problem.vans]
     manager = pywrapcp.RoutingIndexManager(
         len(layout.nodes),
         len(problem.vans),
-        depots,  # starts
-        depots,  # ends
+        [layout.depot_node[v.starts_at] for v in problem.vans],  # starts
+        [layout.depot_node[v.depot] for v in problem.vans],  # ends
     )
     routing = pywrapcp.RoutingModel(manager)
     transit = time_matrix(problem, layout)
@@ -110,8 +109,8 @@ def _add_time(
         for before, after in itertools.pairwise(windows):
             cumul.RemoveInterval(before.end_s + 1, after.start_s - 1)
     for vehicle, van in enumerate(problem.vans):
-        for index in (routing.Start(vehicle), routing.End(vehicle)):
-            time.CumulVar(index).SetRange(van.shift_start_s, van.shift_end_s)
+        time.CumulVar(routing.Start(vehicle)).SetRange(van.leaves_from_s, van.shift_end_s)
+        time.CumulVar(routing.End(vehicle)).SetRange(van.shift_start_s, van.shift_end_s)
     # Finalizers run in this order: come back as early as possible, then leave as late as
     # that allows, so plans hold no idle time at either end.
     for vehicle in range(len(problem.vans)):
@@ -123,15 +122,21 @@ def _add_time(
 
 def _add_load(routing: Any, manager: Any, problem: RoutingProblem, layout: Layout) -> None:
     demand = routing.RegisterUnaryTransitVector([n.demand for n in layout.nodes])
+    loaded = on_board(problem)
     routing.AddDimensionWithVehicleCapacity(
         demand,
         0,  # no slack: crates do not appear on the way
         [v.capacity_crates for v in problem.vans],
-        not layout.anchored,  # empty at the start, unless the hub legs are loaded there
+        # Empty at the start, unless the hub legs are loaded there or crates are on board.
+        not layout.anchored and not any(loaded),
         LOAD,
     )
     if layout.anchored:
         _load_hub_legs_at_start(routing, layout)
+    elif any(loaded):
+        load = routing.GetDimensionOrDie(LOAD)
+        for vehicle, crates in enumerate(loaded):
+            load.CumulVar(routing.Start(vehicle)).SetValue(crates)
 
 
 def _load_hub_legs_at_start(routing: Any, layout: Layout) -> None:
@@ -162,6 +167,11 @@ def _add_legs(
     for nodes, shipment in zip(layout.legs, layout.shipments, strict=True):
         indexes = [manager.NodeToIndex(n) for n in nodes]
         penalty = drop_penalty(problem, shipment)
+        if shipment.on_van is not None:
+            # Only the van that carries the crates can deliver them (or keep them aboard).
+            routing.AddDisjunction(indexes, penalty)
+            _allow(routing, indexes, [_vehicle(problem, shipment.on_van)])
+            continue
         if len(indexes) == 1:
             routing.AddDisjunction(indexes, penalty)
         else:
@@ -174,8 +184,18 @@ def _add_legs(
             routing.AddDisjunction([delivery], penalty - penalty // 2)
         allowed = _vans_that_fit(problem.vans, shipment.crates)
         if len(allowed) < len(problem.vans):
-            for index in indexes:
-                routing.SetAllowedVehiclesForIndex(allowed, index)
+            _allow(routing, indexes, allowed)
+
+
+def _allow(routing: Any, indexes: list[int], vehicles: list[int]) -> None:
+    """Only these vehicles may serve the nodes; -1 keeps them droppable. (The Python
+    wrapper of ``SetAllowedVehiclesForIndex`` refuses a list for its ``absl::Span``.)"""
+    for index in indexes:
+        routing.VehicleVar(index).SetValues([-1, *vehicles])
+
+
+def _vehicle(problem: RoutingProblem, van_id: str) -> int:
+    return next(i for i, van in enumerate(problem.vans) if van.van_id == van_id)
 
 
 def _vans_that_fit(vans: tuple[Van, ...], crates: int) -> list[int]:

@@ -23,6 +23,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from kulkuri.routing.domain.errors import RoutingInputError
 from kulkuri.routing.domain.problem import Mode, RoutingProblem, SolveLimits
+from kulkuri.routing.solver.nodes import in_progress
 
 # Tried in turn until one yields a first solution. Parallel cheapest insertion copes best
 # with tight windows (path cheapest arc found nothing on Solomon R101 in 10 s); the last
@@ -52,6 +53,11 @@ def hub_legs_at_depot(problem: RoutingProblem, limits: SolveLimits) -> bool:
         return False
     if problem.mode is not Mode.HUB or any(v.depot != problem.hub for v in problem.vans):
         raise RoutingInputError("hub_legs=at_depot needs hub mode and every van based at the hub")
+    if in_progress(problem):
+        raise RoutingInputError(
+            "hub_legs=at_depot plans vans that leave the hub with nothing on board; "
+            "re-plan a day in progress with hub_nodes"
+        )
     return True
 
 

@@ -10,13 +10,21 @@ from kulkuri.routing.domain.plan import (
     VanRoute,
 )
 from kulkuri.routing.domain.problem import RoutingProblem, Shipment, Van
-from kulkuri.routing.solver.nodes import drop_penalty
+from kulkuri.routing.solver.nodes import drop_penalty, on_board
 
 
-def idle_route(van: Van) -> VanRoute:
-    """A van that stays at its depot: first and last stop there, nothing moved."""
-    at_depot = PlannedStop(van.depot, van.shift_start_s, van.shift_start_s)
-    return VanRoute(van.van_id, (at_depot, at_depot), distance_m=0, duration_s=0)
+def idle_route(problem: RoutingProblem, van: Van) -> VanRoute:
+    """A van that serves no one: first and last stop at its depot, nothing moved; or, on a
+    day in progress, from where it is straight back to its depot."""
+    t = van.leaves_from_s
+    loaded = on_board(problem)[problem.vans.index(van)]
+    start = PlannedStop(van.starts_at, t, t, load_after=loaded)
+    if van.starts_at == van.depot:
+        return VanRoute(van.van_id, (start, start), distance_m=0, duration_s=0)
+    a, b = problem.place(van.starts_at).index, problem.place(van.depot).index
+    drive = problem.matrix.duration_s[a][b]
+    back = PlannedStop(van.depot, t + drive, t + drive, load_after=loaded)
+    return VanRoute(van.van_id, (start, back), problem.matrix.distance_m[a][b], drive)
 
 
 def penalty_of(problem: RoutingProblem, dropped: tuple[DroppedShipment, ...]) -> int:
@@ -35,7 +43,7 @@ def idle_plan(
     return RoutePlan(
         day=problem.day,
         mode=problem.mode,
-        routes=tuple(idle_route(v) for v in problem.vans),
+        routes=tuple(idle_route(problem, v) for v in problem.vans),
         dropped=dropped,
         stats=SolverStats(engine, "none", wall_s, penalty_of(problem, dropped)),
         notes=notes,

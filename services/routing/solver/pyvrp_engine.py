@@ -8,9 +8,11 @@ pickup-and-delivery ``Shipment``. Costs are scaled to thousandths of a euro cent
 PyVRP takes integer costs per metre and second.
 
 What PyVRP cannot express raises ``UnsupportedConstraintError``: a place with several time
-windows a day. PyVRP charges a place's fixed service time at every visit there (OR-Tools
-once per stop). The search is reproducible given ``limits.seed`` and a ``max_iterations``
-knob in ``limits.extra``; with only the time limit it stops by the clock.
+windows a day; a day in progress with a van starting away from its depot or crates already
+on board (a van leaving its depot late is fine). PyVRP charges a place's fixed service time
+at every visit there (OR-Tools once per stop). The search is reproducible given
+``limits.seed`` and a ``max_iterations`` knob in ``limits.extra``; with only the time limit
+it stops by the clock.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class PyVrpSolver:
     ) -> RoutePlan:
         started = time.perf_counter()
         validate(problem)
+        _refuse_day_in_progress(problem)
         shipments, set_aside = screen(problem)
         if not shipments:
             return idle_plan(problem, set_aside, self.name, time.perf_counter() - started)
@@ -84,6 +87,17 @@ class PyVrpSolver:
                 _objective(solution) + offset,
                 solutions=result.num_iterations,
             ),
+        )
+
+
+def _refuse_day_in_progress(problem: RoutingProblem) -> None:
+    away = [v.van_id for v in problem.vans if v.starts_at != v.depot]
+    loaded = [s.shipment_id for s in problem.shipments if s.on_van is not None]
+    if away or loaded:
+        raise UnsupportedConstraintError(
+            f"a day in progress (vans away from their depot: {', '.join(away) or 'none'}; "
+            f"crates on board: {', '.join(loaded) or 'none'}): PyVRP starts every van empty "
+            "at its depot; re-plan with OR-Tools"
         )
 
 
@@ -172,7 +186,7 @@ class _Build:
                 start_depot=depots[van.depot],
                 end_depot=depots[van.depot],
                 fixed_cost=round(van.fixed_cost * 100 * SCALE),
-                tw_early=van.shift_start_s,
+                tw_early=van.leaves_from_s,
                 tw_late=van.shift_end_s,
                 unit_distance_cost=round(van.cost_per_km / 10 * SCALE),
                 unit_duration_cost=round(van.cost_per_hour / 36 * SCALE),
@@ -231,7 +245,9 @@ class _Build:
 
     def routes(self, solution: pyvrp.Solution) -> tuple[VanRoute, ...]:
         found = {r.vehicle_type(): self._route(r) for r in solution.routes()}
-        return tuple(found.get(i, idle_route(v)) for i, v in enumerate(self.problem.vans))
+        return tuple(
+            found.get(i, idle_route(self.problem, v)) for i, v in enumerate(self.problem.vans)
+        )
 
     def _route(self, route: pyvrp.Route) -> VanRoute:
         van = self.problem.vans[route.vehicle_type()]

@@ -21,9 +21,10 @@ class Visit:
     end_s: int  # the van may leave
 
 
-def planned_stops(visits: list[Visit]) -> tuple[PlannedStop, ...]:
+def planned_stops(visits: list[Visit], on_board: int = 0) -> tuple[PlannedStop, ...]:
+    """``on_board``: crates on the van before its first visit (a day in progress)."""
     stops: list[PlannedStop] = []
-    load = 0
+    load = on_board
     for group in _groups(visits):
         load += sum(v.node.demand for v in group)
         handled = [v.node for v in group if v.node.shipment is not None]
