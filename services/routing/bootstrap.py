@@ -19,6 +19,7 @@ from kulkuri.routing.adapters.routing_config import RoutingConfig as NetworkFile
 from kulkuri.routing.adapters.routing_config import load_routing_config, sample_path
 from kulkuri.routing.config import RoutingConfig, RoutingSettings
 from kulkuri.routing.entrypoints.http import routing_router
+from kulkuri.routing.entrypoints.replan_http import replan_router
 from kulkuri.routing.service_layer.demand_handler import LaneDemandHandler
 from kulkuri.routing.service_layer.planning import DayPlanner, NetworkDay, PlanningJob
 from kulkuri.routing.solver import solver_named
@@ -109,7 +110,9 @@ def build_service(
         outbox_settings=config.outbox,
     )
     names = {library.id: library.name for library in network.libraries}
-    router = routing_router(
-        lambda: runtime.pool, authenticator(authority_from(config.auth)), planner, names, ZONE
-    )
-    return RoutingService(runtime, [router], planner)
+    principal = authenticator(authority_from(config.auth))
+    routers = [
+        routing_router(lambda: runtime.pool, principal, planner, names, ZONE),
+        replan_router(lambda: runtime.pool, principal, planner, ZONE),
+    ]
+    return RoutingService(runtime, routers, planner)

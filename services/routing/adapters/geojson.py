@@ -16,8 +16,10 @@ from kulkuri.routing.domain.plan import RoutePlan
 def plan_geojson(plan: RoutePlan, places: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
     """``places``: place id -> (lat, lon)."""
     features: list[dict[str, Any]] = []
-    for n, route in enumerate((r for r in plan.routes if r.used), start=1):
-        code = route_code(n)
+    for n, route in enumerate(plan.routes, start=1):
+        if not route.used:
+            continue
+        code = route_code(n)  # by fleet order: a van keeps its code when others change
         line = [[places[s.place_id][1], places[s.place_id][0]] for s in route.stops]
         features.append(
             {

@@ -1,6 +1,7 @@
 """A stored plan as the ``route-plan-published`` event, and the codes printed from it.
 
-Route codes name a van's route for the day (``R01``...) in van order; a stop code is the
+Route codes name a van's route for the day (``R01``...) by the van's place in the fleet, so
+a re-plan never renumbers the vans that keep driving; a stop code is the
 route code and the stop's place in it (``R01-03``), so a crate label tells the driver where
 the crate comes off. Times become local wall-clock times of the service day.
 """
@@ -48,8 +49,10 @@ def plan_event(
         return sum(shipments[i].crates for i in ids if i in shipments)
 
     routes = []
-    for n, route in enumerate((r for r in plan.routes if r.used), start=1):
-        code = route_code(n)
+    for n, route in enumerate(plan.routes, start=1):
+        if not route.used:
+            continue
+        code = route_code(n)  # by fleet order: a van keeps its code when others change
         stops = [
             PlannedStopData(
                 library=stop.place_id,

@@ -76,11 +76,11 @@ async def test_a_days_lane_demand_becomes_its_published_plan(
     plan = await routing.client.get(f"/routing/days/{day}/plan", headers=coordinator)
     assert plan.status_code == 200
     assert plan.json()["version"] == data["version"]
-    van = data["routes"][0]["van_id"]
+    route = data["routes"][0]
     sheet = await routing.client.get(
-        f"/routing/days/{day}/vans/{van}/sheet", headers=routing.token(Role.DRIVER)
+        f"/routing/days/{day}/vans/{route['van_id']}/sheet", headers=routing.token(Role.DRIVER)
     )
-    assert sheet.status_code == 200 and "R01-01" in sheet.text
+    assert sheet.status_code == 200 and f"{route['route_code']}-01" in sheet.text
     geo = await routing.client.get(f"/routing/days/{day}/plan.geojson", headers=coordinator)
     assert geo.json()["type"] == "FeatureCollection"
 
