@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from fastapi import APIRouter
 
 from kulkuri.routing.adapters.matrices import matrix_provider
 from kulkuri.routing.adapters.matrix_settings import RoutingMatrixSettings
+from kulkuri.routing.adapters.metrics import RoutingMetrics
 from kulkuri.routing.adapters.network import build_places
 from kulkuri.routing.adapters.plan_store import PlanStore
 from kulkuri.routing.adapters.routing_config import RoutingConfig as NetworkFile
@@ -84,6 +85,11 @@ def build_service(
         while await job(pool) is not None:  # every day waiting, one after another
             pass
 
+    gauges = RoutingMetrics(metrics.registry)
+
+    async def refresh_gauges(pool: asyncpg.Pool) -> None:
+        await gauges.refresh(pool, datetime.now(UTC).astimezone(ZONE).date())
+
     spec = ServiceSpec(
         name=SERVICE,
         migrations=MIGRATIONS,
@@ -97,7 +103,8 @@ def build_service(
         ],
         output_topics=[ROUTES],
         periodic_jobs=[
-            PeriodicJob("routing-planner", settings.plan_check_interval_s, plan_waiting_days)
+            PeriodicJob("routing-planner", settings.plan_check_interval_s, plan_waiting_days),
+            PeriodicJob("routing-gauges", settings.gauge_interval_s, refresh_gauges),
         ],
     )
     runtime = ServiceRuntime(

@@ -37,6 +37,7 @@ class RoutingSettings(BaseSettings):
     plan_check_interval_s: float = Field(
         default=2.0, gt=0, description="How often the planner looks for new demand."
     )
+    gauge_interval_s: float = Field(default=15.0, gt=0, description="How often gauges are read.")
 
 
 class RoutingConfig(BaseSettings):

@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime
 
 import orjson
 import pytest
+from prometheus_client import CollectorRegistry
 
+from kulkuri.routing.adapters.metrics import RoutingMetrics
 from kulkuri.shared.auth import Role
 from kulkuri.shared.events import LaneDemand, LaneDemandData, LaneLoad
 from kulkuri.shared.messaging import DEMAND, ROUTES
@@ -17,7 +19,7 @@ from tests.integration.routing.routing_runtime import (
     config_for,
     running_routing,
 )
-from tests.kafka_tools import encoded, produce, read_topic
+from tests.kafka_tools import encoded, metric, produce, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -116,3 +118,31 @@ async def test_bad_plan_requests_say_what_is_wrong(routing: RunningRouting) -> N
         "/routing/days/2026-08-06/plan", json={}, headers=routing.token(Role.DRIVER)
     )
     assert driver.status_code == 403
+
+
+async def test_the_latest_plans_figures_are_exported_as_gauges(routing: RunningRouting) -> None:
+    day = date(2026, 8, 7)
+    body = {
+        "lanes": [
+            {"from_library": HOLLOLA, "to_library": HUB, "crates": 2},
+            {"from_library": HUB, "to_library": ASIKKALA, "crates": 1},
+        ],
+        "time_limit_s": 1,
+    }
+    planned = await routing.client.post(
+        f"/routing/days/{day}/plan", json=body, headers=routing.token(Role.COORDINATOR)
+    )
+    registry = CollectorRegistry()
+    gauges = RoutingMetrics(registry)
+    pool = routing.service.runtime.pool
+    assert pool is not None
+
+    await gauges.refresh(pool, day)
+
+    plan = planned.json()
+    assert metric(registry, "kulkuri_routing_plan_version", when="today") == plan["version"]
+    distance = metric(registry, "kulkuri_routing_plan_distance_metres", when="today")
+    assert distance == plan["distance_m"] > 0
+    assert metric(registry, "kulkuri_routing_plan_vans", when="today") == plan["vans_used"]
+    assert metric(registry, "kulkuri_routing_plan_dropped_crates", when="today") == 0
+    assert metric(registry, "kulkuri_routing_plan_version", when="tomorrow") == 0
