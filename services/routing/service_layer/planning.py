@@ -47,7 +47,9 @@ class NetworkDay:
 
 
 class MatrixSource(Protocol):
-    async def matrix(self, places: Sequence[Place]) -> Matrix: ...
+    async def matrix(self, places: Sequence[tuple[float, float]]) -> Matrix:
+        """Metres and seconds between (lat, lon) points."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class DayPlanner:
             f"lane {r.lane.from_library}>{r.lane.to_library} not planned: {r.reason}"
             for r in refused
         )
-        matrix = await self.matrices.matrix(net.places)
+        matrix = await self.matrices.matrix([(p.lat, p.lon) for p in net.places])
         problem = RoutingProblem(
             day=day,
             mode=net.mode,
