@@ -49,6 +49,10 @@ class ListQueries:
                AND (c.service_day IS NULL OR c.service_day <= $2)
              ORDER BY t.status DESC, t.crate_id, t.item_id"""
         self._transfer_sql = f"SELECT * FROM {s}.transfers WHERE transfer_id = $1"
+        self._overdue_sql = (
+            f"SELECT * FROM {s}.transfers WHERE overdue_at IS NOT NULL "
+            "AND status IN ('loaded', 'unloaded') ORDER BY loaded_at LIMIT $1"
+        )
 
     def name(self, library: str) -> str:
         return self.names.get(library, library)
@@ -156,6 +160,23 @@ class ListQueries:
             "overdue_since": _iso(row["overdue_at"]),
             "history": orjson.loads(history) if isinstance(history, str) else history,
         }
+
+    async def overdue(self, conn: asyncpg.Connection, limit: int) -> list[dict[str, Any]]:
+        """Transfers reported overdue and still not received, the longest in transit first."""
+        return [
+            {
+                "transfer_id": row["transfer_id"],
+                "item_id": row["item_id"],
+                "from_library": row["from_library"],
+                "to_library": row["to_library"],
+                "status": row["status"],
+                "location": row["location"],
+                "van_run": row["van_run"],
+                "loaded_at": _iso(row["loaded_at"]),
+                "overdue_since": _iso(row["overdue_at"]),
+            }
+            for row in await conn.fetch(self._overdue_sql, limit)
+        ]
 
     def _end_of(self, day: date) -> datetime:
         return datetime.combine(day + timedelta(days=1), time(0), self.zone)

@@ -140,6 +140,15 @@ def transport_router(
             raise problem(404, "unknown_transfer", f"no transfer {transfer_id!r} was requested")
         return found
 
+    @router.get("/overdue")
+    async def overdue(
+        caller: Caller, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
+    ) -> list[dict[str, Any]]:
+        """Transfers reported overdue and not yet received (coordinators)."""
+        require_role(caller, Role.COORDINATOR)
+        async with pool().acquire() as conn:
+            return await queries.overdue(conn, limit)
+
     @router.post("/transfers/{transfer_id}/missing")
     async def report_missing(transfer_id: str, caller: Caller) -> dict[str, Any]:
         """A coordinator declares a copy missing: the holds service fills its hold again."""

@@ -11,7 +11,8 @@ import orjson
 import pytest
 
 from kulkuri.shared.messaging import TRANSPORT
-from kulkuri.transport.service_layer.overdue import OverdueCheck, OverdueLimits
+from kulkuri.transport.adapters.list_queries import ListQueries
+from kulkuri.transport.service_layer.overdue import ZONE, OverdueCheck, OverdueLimits
 from kulkuri.transport.service_layer.packing_service import PackingService
 from kulkuri.transport.service_layer.scan_service import ScanService
 from tests.integration.transport.fixtures import (
@@ -72,6 +73,9 @@ async def test_a_copy_not_received_by_its_second_delivery_day_is_reported_overdu
     assert isinstance(data, dict)
     assert (data["status"], data["van_run"]) == ("loaded", "r-monday")
     assert datetime.fromisoformat(data["due_by"]) == datetime(2026, 8, 5, 21, 0, tzinfo=UTC)
+    async with pool.acquire() as conn:
+        listed = await ListQueries({}, ZONE).overdue(conn, 10_000)
+    assert f"{item}:1" in [t["transfer_id"] for t in listed]
 
 
 async def test_a_copy_still_missing_after_the_loss_limit_is_declared_missing(
