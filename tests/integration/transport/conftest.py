@@ -9,6 +9,11 @@ import pytest
 
 from kulkuri.shared.db.migrations import upgrade
 from kulkuri.transport.bootstrap import MIGRATIONS
+from tests.integration.transport.transport_runtime import (
+    RunningTransport,
+    config_for,
+    running_transport,
+)
 
 
 @pytest.fixture
@@ -21,3 +26,16 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
         yield created
     finally:
         await created.close()
+
+
+@pytest.fixture
+async def transport(
+    bootstrap_servers: str, database_url: str, unique: str
+) -> AsyncIterator[RunningTransport]:
+    """The transport service running in its own consumer group, its API in-process."""
+    async with running_transport(
+        config_for(f"transport-{unique}"),
+        bootstrap_servers=bootstrap_servers,
+        database_url=database_url,
+    ) as running:
+        yield running

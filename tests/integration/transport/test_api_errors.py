@@ -4,7 +4,6 @@ out of order, 422 for a scan that cannot be applied anywhere."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,28 +11,11 @@ import pytest
 from kulkuri.shared.auth import Role, TokenAuthority
 from kulkuri.transport.service_layer.legs_policy import Legs
 from tests.integration.transport.fixtures import decide, requested
-from tests.integration.transport.transport_runtime import (
-    HUB,
-    RunningTransport,
-    config_for,
-    running_transport,
-)
+from tests.integration.transport.transport_runtime import HUB, RunningTransport
 
 pytestmark = pytest.mark.integration
 
 HOLLOLA, ASIKKALA = "85708", "85033"
-
-
-@pytest.fixture
-async def transport(
-    bootstrap_servers: str, database_url: str, unique: str
-) -> AsyncIterator[RunningTransport]:
-    async with running_transport(
-        config_for(f"transport-{unique}"),
-        bootstrap_servers=bootstrap_servers,
-        database_url=database_url,
-    ) as running:
-        yield running
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ arrive as events (dead-lettered with the reason when they cannot be applied)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import orjson
@@ -15,12 +14,7 @@ from kulkuri.shared.events.scans import ScanRecorded, ScanRecordedData
 from kulkuri.shared.messaging import SCANS, TRANSPORT, dead_letter_topic
 from kulkuri.transport.service_layer.legs_policy import Legs
 from tests.integration.transport.fixtures import decide, requested
-from tests.integration.transport.transport_runtime import (
-    HUB,
-    RunningTransport,
-    config_for,
-    running_transport,
-)
+from tests.integration.transport.transport_runtime import HUB, RunningTransport
 from tests.kafka_tools import encoded, produce, read_topic
 from tests.waiting import eventually
 
@@ -30,18 +24,12 @@ HOLLOLA, ASIKKALA = "85708", "85033"
 
 
 @pytest.fixture
-async def transport(
-    bootstrap_servers: str, database_url: str, unique: str
-) -> AsyncIterator[RunningTransport]:
-    async with running_transport(
-        config_for(f"transport-{unique}"),
-        bootstrap_servers=bootstrap_servers,
-        database_url=database_url,
-    ) as running:
-        pool = running.service.runtime.pool
-        assert pool is not None
-        await decide(pool, Legs(hub=HUB), requested(f"ls-{unique}", 1, HOLLOLA, ASIKKALA))
-        yield running
+async def transport(transport: RunningTransport, unique: str) -> RunningTransport:
+    """The service, with a copy requested from Hollola to Asikkala."""
+    pool = transport.service.runtime.pool
+    assert pool is not None
+    await decide(pool, Legs(hub=HUB), requested(f"ls-{unique}", 1, HOLLOLA, ASIKKALA))
+    return transport
 
 
 async def test_the_pull_list_prints_one_a4_page_per_library(
