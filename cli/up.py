@@ -123,11 +123,7 @@ def _print_local_token(config: TransportConfig, base: str) -> None:
     authority = authority_from(config.auth)
     assert authority is not None
     token = authority.issue(Role.COORDINATOR)
-    console.print(
-        f"transport lists: {base}/transport/lists/pull?format=html "
-        f"(header 'Authorization: Bearer {token}')",
-        soft_wrap=True,
-    )
+    console.print(f"coordinator page: {base}/coordinator (sign in with: {token})", soft_wrap=True)
 
 
 def _settled(metrics: MessagingMetrics) -> float:

@@ -95,3 +95,16 @@ class AuthSettings(BaseSettings):
         " token is refused.",
     )
     token_issuer: str = Field(default="kulkuri", description="The tokens' iss claim.")
+
+
+class ServiceConfig(BaseSettings):
+    """The shared adapters' settings every service reads; a service's config adds its own
+    section (``holds``, ``transport``, ...) and is built once in its entry point."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)

@@ -8,13 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kulkuri.shared.settings import (
-    DatabaseSettings,
-    HttpSettings,
-    KafkaSettings,
-    LogSettings,
-    OutboxSettings,
-)
+from kulkuri.shared.settings import ServiceConfig
 
 
 class HoldsSettings(BaseSettings):
@@ -64,14 +58,7 @@ class HoldsSettings(BaseSettings):
     )
 
 
-class HoldsConfig(BaseSettings):
+class HoldsConfig(ServiceConfig):
     """Everything the holds service reads from the environment, built once in ``main``."""
 
-    model_config = SettingsConfigDict(extra="ignore")
-
     holds: HoldsSettings = Field(default_factory=HoldsSettings)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    http: HttpSettings = Field(default_factory=HttpSettings)
-    log: LogSettings = Field(default_factory=LogSettings)
-    outbox: OutboxSettings = Field(default_factory=OutboxSettings)

@@ -20,6 +20,7 @@ from kulkuri.routing.adapters.routing_config import RoutingConfig as NetworkFile
 from kulkuri.routing.adapters.routing_config import load_routing_config, sample_path
 from kulkuri.routing.config import RoutingConfig, RoutingSettings
 from kulkuri.routing.entrypoints.http import routing_router
+from kulkuri.routing.entrypoints.page_http import coordinator_page_router
 from kulkuri.routing.entrypoints.replan_http import replan_router
 from kulkuri.routing.service_layer.demand_handler import LaneDemandHandler
 from kulkuri.routing.service_layer.planning import DayPlanner, NetworkDay, PlanningJob
@@ -121,5 +122,6 @@ def build_service(
     routers = [
         routing_router(lambda: runtime.pool, principal, planner, names, ZONE),
         replan_router(lambda: runtime.pool, principal, planner, ZONE),
+        coordinator_page_router(lambda: runtime.pool, principal, planner, ZONE),
     ]
     return RoutingService(runtime, routers, planner)

@@ -7,14 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kulkuri.shared.settings import (
-    AuthSettings,
-    DatabaseSettings,
-    HttpSettings,
-    KafkaSettings,
-    LogSettings,
-    OutboxSettings,
-)
+from kulkuri.shared.settings import AuthSettings, ServiceConfig
 
 
 class RoutingSettings(BaseSettings):
@@ -40,15 +33,8 @@ class RoutingSettings(BaseSettings):
     gauge_interval_s: float = Field(default=15.0, gt=0, description="How often gauges are read.")
 
 
-class RoutingConfig(BaseSettings):
+class RoutingConfig(ServiceConfig):
     """Everything the routing service reads from the environment, built once in ``main``."""
-
-    model_config = SettingsConfigDict(extra="ignore")
 
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    http: HttpSettings = Field(default_factory=HttpSettings)
-    log: LogSettings = Field(default_factory=LogSettings)
-    outbox: OutboxSettings = Field(default_factory=OutboxSettings)

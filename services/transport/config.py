@@ -5,14 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kulkuri.shared.settings import (
-    AuthSettings,
-    DatabaseSettings,
-    HttpSettings,
-    KafkaSettings,
-    LogSettings,
-    OutboxSettings,
-)
+from kulkuri.shared.settings import AuthSettings, ServiceConfig
 
 
 class TransportSettings(BaseSettings):
@@ -43,15 +36,8 @@ class TransportSettings(BaseSettings):
     gauge_interval_s: float = Field(default=15.0, gt=0, description="How often gauges are read.")
 
 
-class TransportConfig(BaseSettings):
+class TransportConfig(ServiceConfig):
     """Everything the transport service reads from the environment, built once in ``main``."""
-
-    model_config = SettingsConfigDict(extra="ignore")
 
     transport: TransportSettings = Field(default_factory=TransportSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    http: HttpSettings = Field(default_factory=HttpSettings)
-    log: LogSettings = Field(default_factory=LogSettings)
-    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
