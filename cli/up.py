@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
@@ -21,16 +22,21 @@ from kulkuri.holds.bootstrap import build_runtime as build_holds
 from kulkuri.holds.bootstrap import load_consortium
 from kulkuri.holds.config import HoldsConfig
 from kulkuri.holds.entrypoints.http import holds_router
+from kulkuri.routing.bootstrap import ZONE
 from kulkuri.routing.bootstrap import build_service as build_routing
 from kulkuri.routing.config import RoutingConfig
 from kulkuri.shared.auth import Role, authority_from
 from kulkuri.shared.libraries import load_outlets
 from kulkuri.shared.observability.metrics import MessagingMetrics
+from kulkuri.shared.runtime import ServiceRuntime
 from kulkuri.transport.bootstrap import build_service as build_transport
 from kulkuri.transport.config import TransportConfig
+from kulkuri.transport.lanes.commands import Publish, send_commands
 from kulkuri.transport.lanes.process import LaneWorkerProcess
+from kulkuri.transport.lanes.settings import LaneSettings
 
 console = Console(stderr=True)
+_UNSENT_SQL = "SELECT count(*) FROM transport.outbox WHERE published_at IS NULL"
 
 
 async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: bool) -> None:
@@ -69,15 +75,23 @@ async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: 
         libraries = load_outlets(config.holds.consortium)
         sent: list[int] = []
 
-        async def demo() -> None:
-            sent.append(await produce_demo(bootstrap, libraries, plan))
-            console.print(f"[green]demo producer sent {sent[0]} circulation records[/]")
-
         async def all_handled() -> None:
             # Polling a metric is the simplest condition here; the caller bounds it.
             while not sent or _settled(metrics) < sent[0]:  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
             console.print(f"[green]all {sent[0]} demo records handled or dead-lettered[/]")
+
+        async def demo() -> None:
+            sent.append(await produce_demo(bootstrap, libraries, plan))
+            console.print(f"[green]demo producer sent {sent[0]} circulation records[/]")
+            await all_handled()
+            await _publish_todays_demand(bootstrap, transport.runtime)
+
+        async def planned_today() -> None:
+            await all_handled()
+            while not await _has_plan_today(routing.runtime):  # noqa: ASYNC110 (bounded by caller)
+                await asyncio.sleep(0.2)
+            console.print("[green]today's route plan is ready: see /coordinator[/]")
 
         base = f"http://{config.http.host}:{config.http.port}"
         console.print(
@@ -96,8 +110,30 @@ async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: 
                 *routing.routers,
             ],
             jobs=[demo],
-            until=(lambda: asyncio.wait_for(all_handled(), 120)) if exit_after_demo else None,
+            until=(lambda: asyncio.wait_for(planned_today(), 180)) if exit_after_demo else None,
         )
+
+
+async def _publish_todays_demand(bootstrap: str, transport: ServiceRuntime) -> None:
+    """Once the transport service has published the demo's transfer moves, ask the lane
+    worker for today's demand now rather than at tomorrow's cut-off, so the routing service
+    plans today and the coordinator page has a day to show."""
+    # Polling the outbox: its rows are the moves the lane worker must have seen first.
+    while transport.pool is None or await transport.pool.fetchval(_UNSENT_SQL):  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+    today = datetime.now(UTC).astimezone(ZONE).date()
+    await send_commands(bootstrap, LaneSettings(), [Publish(today)])
+    console.print(f"[green]asked for the lane demand of {today}[/]")
+
+
+async def _has_plan_today(routing: ServiceRuntime) -> bool:
+    if routing.pool is None:
+        return False
+    today = datetime.now(UTC).astimezone(ZONE).date()
+    found = await routing.pool.fetchval(
+        "SELECT count(*) FROM routing.plans WHERE service_day = $1", today
+    )
+    return bool(found)
 
 
 def _local_routing_config(holds: HoldsConfig, transport: TransportConfig) -> RoutingConfig:

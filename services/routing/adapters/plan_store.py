@@ -75,6 +75,11 @@ class PlanStore:
             return None
         return [LaneCrates(**lane) for lane in _json(raw)]
 
+    async def mark_unplannable(self, conn: asyncpg.Connection, day: date) -> None:
+        """The day's demand cannot be planned (version 0): not tried again until new demand
+        for the day arrives or a coordinator plans it with other lanes."""
+        await conn.execute(self._mark_sql, day, 0)
+
     async def take_unplanned_day(self, conn: asyncpg.Connection) -> date | None:
         """A day whose newest demand has no plan yet, locked for this transaction."""
         day: date | None = await conn.fetchval(self._unplanned_sql)

@@ -50,9 +50,11 @@ def shipments_for(
     with more crates than a van holds can share several vans."""
     if mode is Mode.HUB and hub is None:
         raise ValueError("hub mode needs a hub")
-    shipments: list[Shipment] = []
     refused: list[UnplannableLane] = []
-    for lane in sorted(lanes, key=lambda x: (x.from_library, x.to_library)):
+    # (origin, destination) -> [priority crates, other crates]: lanes redirected to the hub
+    # join the lane that already runs there.
+    legs: dict[tuple[str, str], list[int]] = {}
+    for lane in lanes:
         if lane.from_library not in known or lane.to_library not in known:
             refused.append(UnplannableLane(lane, "unknown_library"))
             continue
@@ -63,12 +65,17 @@ def shipments_for(
         if mode is Mode.HUB and hub not in (origin, destination):
             assert hub is not None
             destination = hub
-        name = f"{origin}>{destination}"
         priority = min(lane.priority_crates, crates)
-        chunk = most_per_shipment or crates
+        counts = legs.setdefault((origin, destination), [0, 0])
+        counts[0] += priority
+        counts[1] += crates - priority
+    shipments: list[Shipment] = []
+    for (origin, destination), (priority, other) in sorted(legs.items()):
+        name = f"{origin}>{destination}"
+        chunk = most_per_shipment or max(priority, other)
         for first, count, is_priority in (
             *_parts(f"{name}:p", priority, chunk, True),
-            *_parts(name, crates - priority, chunk, False),
+            *_parts(name, other, chunk, False),
         ):
             shipments.append(Shipment(first, origin, destination, count, priority=is_priority))
     return tuple(shipments), tuple(refused)

@@ -10,6 +10,7 @@ plan with its ``route-plan-published`` event in one transaction.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ import asyncpg
 from kulkuri.routing.adapters.plan_events import plan_event
 from kulkuri.routing.adapters.plan_store import PlanStore
 from kulkuri.routing.domain.demand import LaneCrates, shipments_for
+from kulkuri.routing.domain.errors import RoutingError
 from kulkuri.routing.domain.plan import RoutePlan
 from kulkuri.routing.domain.problem import (
     Matrix,
@@ -34,6 +36,8 @@ from kulkuri.routing.domain.problem import (
 from kulkuri.routing.solver.interface import ProgressCallback, Solver
 from kulkuri.shared.db.outbox import OutboxStore
 from kulkuri.shared.messaging import ROUTES, Transaction
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,13 @@ class PlanningJob:
             if day is None:
                 return None
             lanes = await self.store.demand(conn, day) or []
-            planned = await self.planner.plan(day, lanes)
+            try:
+                planned = await self.planner.plan(day, lanes)
+            except RoutingError as exc:
+                # Retrying the same demand would fail the same way, every round.
+                log.error("the demand of %s cannot be planned: %s", day, exc)
+                await self.store.mark_unplannable(conn, day)
+                return day
             await publish_plan(
                 conn, self.store, planned, "demand", self.zone, self.clock(), schema=self.schema
             )

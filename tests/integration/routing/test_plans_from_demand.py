@@ -3,15 +3,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+import asyncpg
 import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
 from kulkuri.routing.adapters.metrics import RoutingMetrics
+from kulkuri.routing.adapters.plan_store import PlanStore
+from kulkuri.routing.bootstrap import MIGRATIONS
+from kulkuri.routing.domain.demand import LaneCrates
+from kulkuri.routing.domain.errors import RoutingInputError
+from kulkuri.routing.service_layer.planning import DayPlanner, PlannedDay, PlanningJob
 from kulkuri.shared.auth import Role
+from kulkuri.shared.db.migrations import MigrationSet, upgrade
 from kulkuri.shared.events import LaneDemand, LaneDemandData, LaneLoad
 from kulkuri.shared.messaging import DEMAND, ROUTES
 from tests.integration.routing.routing_runtime import (
@@ -146,3 +154,38 @@ async def test_the_latest_plans_figures_are_exported_as_gauges(routing: RunningR
     assert metric(registry, "kulkuri_routing_plan_vans", when="today") == plan["vans_used"]
     assert metric(registry, "kulkuri_routing_plan_dropped_crates", when="today") == 0
     assert metric(registry, "kulkuri_routing_plan_version", when="tomorrow") == 0
+
+
+class _FailingPlanner(DayPlanner):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def plan(self, day: date, lanes: Sequence[LaneCrates], **_: object) -> PlannedDay:
+        self.calls += 1
+        raise RoutingInputError("a shipment to an unknown place")
+
+
+async def test_demand_that_cannot_be_planned_is_set_aside_not_retried_forever(
+    database_url: str, unique: str
+) -> None:
+    schema = f"routing_{unique}"  # a schema of its own: no running planner takes the day
+    await upgrade(MigrationSet(schema, MIGRATIONS.script_location), database_url)
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    assert pool is not None
+    day, store = date(2031, 3, 3), PlanStore(schema)
+    planner = _FailingPlanner()
+    job = PlanningJob(planner, store, ZoneInfo("Europe/Helsinki"), schema=schema)
+    try:
+        async with pool.acquire() as conn:
+            await store.save_demand(
+                conn, day, [LaneCrates(HOLLOLA, HUB, 0, 1)], datetime.now(UTC), "test"
+            )
+        assert await job(pool) == day
+        assert await job(pool) is None  # set aside: not tried again
+
+        version = await pool.fetchval(
+            f"SELECT planned_version FROM {schema}.demand WHERE service_day = $1", day
+        )
+    finally:
+        await pool.close()
+    assert (planner.calls, version) == (1, 0)

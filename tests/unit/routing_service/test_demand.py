@@ -69,3 +69,12 @@ def test_a_lane_with_more_crates_than_a_van_holds_is_split_to_share_vans() -> No
         ("A>B#2", 4),
         ("A>B#3", 1),
     ]
+
+
+def test_in_hub_mode_a_lane_past_the_hub_joins_the_lane_already_running_there() -> None:
+    lanes = [LaneCrates("A", "B", 0, 2), LaneCrates("A", "H", 0, 3, priority_crates=1)]
+    shipments, _ = shipments_for(lanes, mode=Mode.HUB, hub="H", known=KNOWN, crate_capacity=40)
+    assert shipments == (
+        Shipment("A>H:p", "A", "H", 1, priority=True),
+        Shipment("A>H", "A", "H", 4),
+    )
