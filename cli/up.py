@@ -79,12 +79,12 @@ async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: 
             # Polling a metric is the simplest condition here; the caller bounds it.
             while not sent or _settled(metrics) < sent[0]:  # noqa: ASYNC110
                 await asyncio.sleep(0.2)
-            console.print(f"[green]all {sent[0]} demo records handled or dead-lettered[/]")
 
         async def demo() -> None:
             sent.append(await produce_demo(bootstrap, libraries, plan))
             console.print(f"[green]demo producer sent {sent[0]} circulation records[/]")
             await all_handled()
+            console.print(f"[green]all {sent[0]} demo records handled or dead-lettered[/]")
             await _publish_todays_demand(bootstrap, transport.runtime)
 
         async def planned_today() -> None:
