@@ -1,0 +1,291 @@
+"""Generated library days on the shipped networks, and one yardstick for every plan.
+
+Used by ``bench/routing_library_days.py`` and ``bench/routing_scale.py``.
+
+**Demand generator** (fixed seeds; numpy's PCG64). A library's *size* on a day is its
+opening hours that day (staffed and self-service windows, hours, clipped to 2..12), doubled
+for a main library (name with "pääkirjasto", "keskustakirjasto" or "Oodi"): the directory
+has no loan counts or populations, and hours follow both. Only libraries open on the day
+(visited that weekday) get demand.
+
+- hub mode (:func:`hub_day`): each library sends crates to the hub and receives crates from
+  it, each a Poisson draw with mean proportional to its size, scaled so that the day's mean
+  is ``fill`` (default 0.6) of the fleet's capacity in each direction;
+- direct mode (:func:`direct_day`): each library sends one lane, a second with probability
+  ``second`` (0.25), to libraries of its own region (the outlets nearest to the same
+  depot), the destination drawn by size among the ``near`` nearest of them; crates per
+  lane 1 + Poisson(size / 6). (With 1 + Poisson(1) lanes, 1,343 shipments and 4,017
+  crates, the 50 vans' 425 hours were not enough: both engines left half of it.)
+
+**Yardstick** (:func:`evaluate`): every plan, whatever the engine, is re-timed the same
+way: stop by stop on the problem's matrix, a place's fixed service time once per stop plus
+the per-crate time, waiting for windows; the van leaves its depot as late as its route
+allows. Cost: the van's euro per km and per hour, plus its fixed cost when used.
+
+**Fixed daily loop** (:func:`fixed_loop`): today's practice. One nearest-neighbour tour from
+the hub over every library visited that day (the same order every day, demand or not),
+cut into vans in order: a van takes the next library while its load and its shift allow.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from kulkuri.routing.adapters.great_circle import GreatCircleMatrix
+from kulkuri.routing.adapters.network import build_places, load_routing_config, sample_path
+from kulkuri.routing.domain.demand import LaneCrates, shipments_for
+from kulkuri.routing.domain.plan import RoutePlan
+from kulkuri.routing.domain.problem import Place, RoutingProblem, Van
+from kulkuri.routing.solver.checks import earliest_start, merged_windows
+
+# PyVRP caps its penalty per unit of excess load or time warp at 100,000 cost units; the
+# engine counts 1000 units per euro cent, so an extra crate costs it at most 1 euro and it
+# overloads vans rather than paying a drop. This bound is one dropped crate's prize.
+PENALTY_BOUND = 1e8
+MAIN = ("pääkirjasto", "keskustakirjasto", "oodi")
+CRATE_CAPACITY = 40  # copies per crate (only counts crates here)
+
+
+def penalty_bound() -> None:
+    """PyVRP's ``SolveParams`` with ``max_penalty = PENALTY_BOUND``, in this process only
+    (a benchmark variant; the engine itself is unchanged)."""
+    import pyvrp
+
+    plain = pyvrp.SolveParams
+    penalty = pyvrp.PenaltyParams(max_penalty=PENALTY_BOUND)
+    setattr(pyvrp, "SolveParams", functools.partial(plain, penalty=penalty))  # noqa: B010
+
+
+def size(place: Place) -> float:
+    hours = sum(w.end_s - w.start_s for w in merged_windows(place.windows)) / 3600
+    main = any(word in place.name.lower() for word in MAIN)
+    return min(12.0, max(2.0, hours)) * (2.0 if main else 1.0)
+
+
+def network_problem(network: str, day: date, lanes_for: str, seed: int) -> RoutingProblem:
+    """The shipped network's day with generated demand (``lanes_for``: "hub" or "direct")."""
+    config = load_routing_config(sample_path(network))
+    places = build_places(config, day)
+    vans = config.vans if day.weekday() in config.van_days else ()
+    rng = np.random.default_rng(seed)
+    matrix = GreatCircleMatrix().compute([(p.lat, p.lon) for p in places])
+    if lanes_for == "hub":
+        assert config.hub is not None
+        lanes = hub_day(places, vans, config.hub, rng)
+    else:
+        lanes = direct_day(places, vans, matrix.distance_m, rng)
+    shipments, refused = shipments_for(
+        lanes,
+        mode=config.mode,
+        hub=config.hub,
+        known={p.place_id for p in places},
+        crate_capacity=CRATE_CAPACITY,
+        most_per_shipment=max(v.capacity_crates for v in vans),
+    )
+    assert not refused
+    return RoutingProblem(
+        day=day,
+        mode=config.mode,
+        places=places,
+        vans=vans,
+        shipments=shipments,
+        matrix=matrix,
+        hub=config.hub,
+        name=f"{network} {day} seed {seed}",
+    )
+
+
+def hub_day(
+    places: tuple[Place, ...],
+    vans: tuple[Van, ...],
+    hub: str,
+    rng: np.random.Generator,
+    fill: float = 0.6,
+) -> list[LaneCrates]:
+    libraries = [p for p in places if p.windows and p.place_id != hub and not p.is_depot]
+    sizes = np.array([size(p) for p in libraries])
+    means = sizes / sizes.sum() * fill * sum(v.capacity_crates for v in vans)
+    lanes = []
+    for p, mean in zip(libraries, means, strict=True):
+        for origin, destination in ((p.place_id, hub), (hub, p.place_id)):
+            crates = int(rng.poisson(mean))
+            if crates:
+                lanes.append(LaneCrates(origin, destination, crates * CRATE_CAPACITY, crates))
+    return lanes
+
+
+def direct_day(
+    places: tuple[Place, ...],
+    vans: tuple[Van, ...],
+    distance: tuple[tuple[int, ...], ...],
+    rng: np.random.Generator,
+    near: int = 12,
+    second: float = 0.25,
+) -> list[LaneCrates]:
+    depots = sorted({v.depot for v in vans})
+    index = {p.place_id: p.index for p in places}
+    open_ = [p for p in places if p.windows]
+    region = {p.place_id: min(depots, key=lambda d: distance[p.index][index[d]]) for p in open_}
+    lanes = []
+    for p in open_:
+        mates = sorted(
+            (q for q in open_ if q is not p and region[q.place_id] == region[p.place_id]),
+            key=lambda q: distance[p.index][q.index],
+        )[:near]
+        if not mates:
+            continue
+        weights = np.array([size(q) for q in mates])
+        count = min(len(mates), 1 + int(rng.random() < second))
+        chosen = rng.choice(len(mates), size=count, replace=False, p=weights / weights.sum())
+        for k in sorted(int(c) for c in chosen):
+            crates = 1 + int(rng.poisson(size(p) / 6))
+            lanes.append(LaneCrates(p.place_id, mates[k].place_id, crates * CRATE_CAPACITY, crates))
+    return lanes
+
+
+# -- the yardstick --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trip:
+    """One van's day: the places it stops at (depot ends left out) and crates moved at each."""
+
+    van: Van
+    stops: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    km: float
+    van_hours: float
+    cost_eur: float
+    vans: int
+    stops: int
+    late: int  # stops served outside their windows or vans back after their shift
+    dropped_crates: int = 0
+
+
+def trips_of(problem: RoutingProblem, plan: RoutePlan) -> list[Trip]:
+    crates = {s.shipment_id: s.crates for s in problem.shipments}
+    vans = {v.van_id: v for v in problem.vans}
+    return [
+        Trip(
+            vans[route.van_id],
+            tuple(
+                (stop.place_id, sum(crates[i] for i in (*stop.unload, *stop.load)))
+                for stop in route.stops[1:-1]
+            ),
+        )
+        for route in plan.routes
+        if route.used
+    ]
+
+
+def evaluate(problem: RoutingProblem, trips: list[Trip], dropped_crates: int = 0) -> DayFigures:
+    km = hours = cost = 0.0
+    late = stops = 0
+    for trip in trips:
+        metres, seconds, wrong = _timed(problem, trip)
+        km, hours, late = km + metres / 1000, hours + seconds / 3600, late + wrong
+        stops += len(trip.stops)
+        van = trip.van
+        cost += metres / 1000 * van.cost_per_km + seconds / 3600 * van.cost_per_hour
+        cost += van.fixed_cost
+    return DayFigures(
+        round(km, 1), round(hours, 2), round(cost, 2), len(trips), stops, late, dropped_crates
+    )
+
+
+def _timed(problem: RoutingProblem, trip: Trip) -> tuple[int, int, int]:
+    """Metres, seconds from leaving the depot to coming back, and lateness count."""
+    distance, duration = problem.matrix.distance_m, problem.matrix.duration_s
+    depot = problem.place(trip.van.depot)
+    t, here, metres, late = trip.van.shift_start_s, depot, 0, 0
+    waited, push = 0, float("inf")  # waiting so far; how much later the van could leave
+    for place_id, crates in trip.stops:
+        place = problem.place(place_id)
+        arrive = t + duration[here.index][place.index]
+        metres += distance[here.index][place.index]
+        start = earliest_start(place, arrive)
+        if start is None:
+            late, start = late + 1, arrive
+        elif place.windows:
+            window_end = next(w.end_s for w in merged_windows(place.windows) if start <= w.end_s)
+            push = min(push, waited + window_end - start)
+        waited += start - arrive
+        t = start + place.service_fixed_s + place.service_per_crate_s * crates
+        here = place
+    end = t + duration[here.index][depot.index]
+    metres += distance[here.index][depot.index]
+    late += end > trip.van.shift_end_s
+    delay = min(waited, push)
+    return metres, int(end - trip.van.shift_start_s - delay), late
+
+
+# -- today's practice -----------------------------------------------------------------------
+
+
+def fixed_loop(problem: RoutingProblem) -> tuple[list[Trip], list[str]]:
+    """The nearest-neighbour loop from the hub, cut into vans; and libraries left out."""
+    assert problem.hub is not None
+    hub = problem.place(problem.hub)
+    distance = problem.matrix.distance_m
+    todo = [p for p in problem.places if p.windows and p.place_id != hub.place_id]
+    tour, here = [], hub
+    while todo:
+        here = min(todo, key=lambda p: (distance[here.index][p.index], p.place_id))
+        todo.remove(here)
+        tour.append(here)
+    out_crates = {p.place_id: 0 for p in tour}
+    in_crates = dict(out_crates)
+    for s in problem.shipments:
+        if s.origin == hub.place_id:
+            out_crates[s.destination] += s.crates
+        else:
+            in_crates[s.origin] += s.crates
+    trips: list[Trip] = []
+    missed: list[str] = []
+    vans = list(problem.vans)
+    current: list[Place] = []
+    for place in tour:
+        while vans:
+            trial = [*current, place]
+            if _fits(problem, vans[0], trial, out_crates, in_crates):
+                current = trial
+                break
+            if not current:  # not even alone on this van: try the next van
+                missed.append(place.place_id)
+                break
+            trips.append(_trip(vans.pop(0), current, out_crates, in_crates))
+            current = []
+        else:
+            missed.append(place.place_id)
+    if current and vans:
+        trips.append(_trip(vans[0], current, out_crates, in_crates))
+    return trips, missed
+
+
+def _trip(van: Van, places: list[Place], out: dict[str, int], back: dict[str, int]) -> Trip:
+    return Trip(van, tuple((p.place_id, out[p.place_id] + back[p.place_id]) for p in places))
+
+
+def _fits(
+    problem: RoutingProblem,
+    van: Van,
+    places: list[Place],
+    out: dict[str, int],
+    back: dict[str, int],
+) -> bool:
+    load = sum(out[p.place_id] for p in places)
+    peak = load
+    for p in places:
+        load += back[p.place_id] - out[p.place_id]
+        peak = max(peak, load)
+    if peak > van.capacity_crates:
+        return False
+    _, _, late = _timed(problem, _trip(van, places, out, back))
+    return late == 0
