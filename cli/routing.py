@@ -9,21 +9,17 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kulkuri.cli.local_parts import database_for
-from kulkuri.cli.stack import serve
+from kulkuri.cli.stack import run_alone
 from kulkuri.routing.adapters.plan_json import plan_to_json
 from kulkuri.routing.bootstrap import build_service, day_planner, network_file
 from kulkuri.routing.config import RoutingConfig
 from kulkuri.routing.domain.demand import LaneCrates
 from kulkuri.routing.service_layer.planning import DayPlanner, PlannedDay
 from kulkuri.routing.solver import Progress as SolverProgress
-from kulkuri.shared.observability.logging import configure_logging
-from kulkuri.shared.observability.metrics import MessagingMetrics
 
 routing_app = typer.Typer(help="The routing service.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -32,23 +28,7 @@ console = Console(stderr=True)
 @routing_app.command("run")
 def routing_run() -> None:
     """Run the routing service alone (one per container), on the configured broker and DB."""
-    config = RoutingConfig()
-    configure_logging(config.log)
-    if not config.kafka.bootstrap_servers:
-        raise typer.BadParameter("set KAFKA_BOOTSTRAP_SERVERS (or use 'kulkuri up' locally)")
-    asyncio.run(_run(config))
-
-
-async def _run(config: RoutingConfig) -> None:
-    assert config.kafka.bootstrap_servers is not None
-    registry = CollectorRegistry()
-    service = build_service(
-        config,
-        database_url=await database_for(config.database),
-        bootstrap_servers=config.kafka.bootstrap_servers,
-        metrics=MessagingMetrics(registry),
-    )
-    await serve([service.runtime], registry, config.http, routers=service.routers)
+    run_alone(RoutingConfig(), build_service)
 
 
 @routing_app.command("plan")

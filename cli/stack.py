@@ -11,14 +11,19 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, contextmanager
+from typing import Protocol, TypeVar
 
+import typer
 import uvicorn
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 
+from kulkuri.cli.local_parts import database_for
 from kulkuri.shared.observability.http import add_ops_routes
+from kulkuri.shared.observability.logging import configure_logging
+from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import ServiceRuntime, tune_gc_for_batches
-from kulkuri.shared.settings import HttpSettings
+from kulkuri.shared.settings import HttpSettings, ServiceConfig
 
 log = logging.getLogger(__name__)
 
@@ -103,3 +108,35 @@ async def _completed(job: Callable[[], Awaitable[object]]) -> None:
 @contextmanager
 def _no_signal_capture() -> Iterator[None]:
     yield
+
+
+class StandaloneService(Protocol):
+    @property
+    def runtime(self) -> ServiceRuntime: ...
+
+    @property
+    def routers(self) -> list[APIRouter]: ...
+
+
+C = TypeVar("C", bound=ServiceConfig)
+
+
+def run_alone(config: C, build: Callable[..., StandaloneService]) -> None:
+    """Run one service in its own process (one per container) on the configured broker and
+    database: ``build(config, database_url=, bootstrap_servers=, metrics=)``."""
+    configure_logging(config.log)
+    bootstrap = config.kafka.bootstrap_servers
+    if not bootstrap:
+        raise typer.BadParameter("set KAFKA_BOOTSTRAP_SERVERS (or use 'kulkuri up' locally)")
+
+    async def run() -> None:
+        registry = CollectorRegistry()
+        service = build(
+            config,
+            database_url=await database_for(config.database),
+            bootstrap_servers=bootstrap,
+            metrics=MessagingMetrics(registry),
+        )
+        await serve([service.runtime], registry, config.http, routers=service.routers)
+
+    asyncio.run(run())

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import typer
-from prometheus_client import CollectorRegistry
 from rich.console import Console
 
-from kulkuri.cli.local_parts import database_for
-from kulkuri.cli.stack import serve
+from kulkuri.cli.stack import run_alone
 from kulkuri.shared.auth import Role, authority_from
-from kulkuri.shared.observability.logging import configure_logging
-from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.settings import AuthSettings
 from kulkuri.transport.bootstrap import build_service
 from kulkuri.transport.config import TransportConfig
@@ -25,23 +20,7 @@ console = Console(stderr=True)
 @transport_app.command("run")
 def transport_run() -> None:
     """Run the transport service alone (one per container), on the configured broker and DB."""
-    config = TransportConfig()
-    configure_logging(config.log)
-    if not config.kafka.bootstrap_servers:
-        raise typer.BadParameter("set KAFKA_BOOTSTRAP_SERVERS (or use 'kulkuri up' locally)")
-    asyncio.run(_run(config))
-
-
-async def _run(config: TransportConfig) -> None:
-    assert config.kafka.bootstrap_servers is not None
-    registry = CollectorRegistry()
-    service = build_service(
-        config,
-        database_url=await database_for(config.database),
-        bootstrap_servers=config.kafka.bootstrap_servers,
-        metrics=MessagingMetrics(registry),
-    )
-    await serve([service.runtime], registry, config.http, routers=service.routers)
+    run_alone(TransportConfig(), build_service)
 
 
 @transport_app.command("token")

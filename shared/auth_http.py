@@ -8,6 +8,7 @@ Error bodies have the shape every kulkuri API uses: ``{"detail": {"reason", "mes
 from collections.abc import Callable
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -45,3 +46,17 @@ def require_role(principal: Principal, *roles: Role) -> None:
         raise problem(
             403, "wrong_role", f"this token is a {principal.role} token; expected {allowed}"
         )
+
+
+def pool_getter(
+    provider: Callable[[], asyncpg.Pool | None], service: str
+) -> Callable[[], asyncpg.Pool]:
+    """The runtime's pool, or a 503 while the service has not started yet."""
+
+    def pool() -> asyncpg.Pool:
+        found = provider()
+        if found is None:
+            raise problem(503, "not_started", f"the {service} service has no database pool yet")
+        return found
+
+    return pool

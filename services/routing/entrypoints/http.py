@@ -25,7 +25,7 @@ from kulkuri.routing.adapters.plan_store import PlanStore, StoredPlan
 from kulkuri.routing.domain.demand import LaneCrates
 from kulkuri.routing.service_layer.planning import DayPlanner, PlannedDay, publish_plan
 from kulkuri.shared.auth import Principal, Role
-from kulkuri.shared.auth_http import problem, require_role
+from kulkuri.shared.auth_http import pool_getter, problem, require_role
 from kulkuri.shared.events.circulation import LibraryId
 
 
@@ -57,11 +57,7 @@ def routing_router(
     store = PlanStore()
     Caller = Annotated[Principal, Depends(principal)]
 
-    def pool() -> asyncpg.Pool:
-        found = pool_provider()
-        if found is None:
-            raise problem(503, "not_started", "the routing service has no database pool yet")
-        return found
+    pool = pool_getter(pool_provider, "routing")
 
     async def latest(day: date) -> StoredPlan:
         async with pool().acquire() as conn:

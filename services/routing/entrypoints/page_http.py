@@ -38,7 +38,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kulkuri.routing.adapters.plan_store import PlanStore
 from kulkuri.routing.service_layer.planning import DayPlanner
 from kulkuri.shared.auth import Principal
-from kulkuri.shared.auth_http import problem
+from kulkuri.shared.auth_http import pool_getter, problem
 
 _TEMPLATES = "kulkuri.routing.templates"
 _SCRIPT = re.compile(r'<script type="module">(.*?)</script>', re.DOTALL)
@@ -76,11 +76,7 @@ def coordinator_page_router(
         "Referrer-Policy": "no-referrer",
     }
 
-    def pool() -> asyncpg.Pool:
-        found = pool_provider()
-        if found is None:
-            raise problem(503, "not_started", "the routing service has no database pool yet")
-        return found
+    pool = pool_getter(pool_provider, "routing")
 
     @router.get("", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:

@@ -31,7 +31,7 @@ from kulkuri.routing.service_layer.replan import (
     replan_day,
 )
 from kulkuri.shared.auth import Principal, Role
-from kulkuri.shared.auth_http import problem, require_role
+from kulkuri.shared.auth_http import pool_getter, problem, require_role
 from kulkuri.shared.events.circulation import LibraryId
 
 DAY_S = 24 * 3600
@@ -74,11 +74,7 @@ def replan_router(
     store = PlanStore()
     Caller = Annotated[Principal, Depends(principal)]
 
-    def pool() -> asyncpg.Pool:
-        found = pool_provider()
-        if found is None:
-            raise problem(503, "not_started", "the routing service has no database pool yet")
-        return found
+    pool = pool_getter(pool_provider, "routing")
 
     def check_lanes(day: date, lanes: list[UrgentLaneIn]) -> list[LaneCrates]:
         known = {p.place_id for p in planner.network(day).places}

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from kulkuri.shared.auth import Principal, Role
+from kulkuri.shared.auth_http import pool_getter
 from kulkuri.shared.db.outbox import OutboxStore
 from kulkuri.shared.messaging import Transaction
 from kulkuri.transport.adapters import printing
@@ -52,11 +53,7 @@ def transport_router(
     Day = Annotated[date | None, Query(description="Local date (default: today).")]
     Fmt = Annotated[Format, Query(description="json, or html to print (A4).")]
 
-    def pool() -> asyncpg.Pool:
-        found = pool_provider()
-        if found is None:
-            raise problem(503, "not_started", "the transport service has no database pool yet")
-        return found
+    pool = pool_getter(pool_provider, "transport")
 
     def known(library: str) -> str:
         if library not in libraries:

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from kulkuri.shared.auth import Principal
+from kulkuri.shared.auth_http import pool_getter
 from kulkuri.shared.events.circulation import Identifier, LibraryId
 from kulkuri.shared.events.scans import ScanKindName
 from kulkuri.transport.entrypoints.auth import problem, require_scanner
@@ -83,11 +84,7 @@ def scan_router(
     router = APIRouter(prefix="/transport/scans", tags=["scans"])
     Caller = Annotated[Principal, Depends(principal)]
 
-    def pool() -> asyncpg.Pool:
-        found = pool_provider()
-        if found is None:
-            raise problem(503, "not_started", "the transport service has no database pool yet")
-        return found
+    pool = pool_getter(pool_provider, "transport")
 
     def check(caller: Principal, scans: list[ScanIn]) -> None:
         for scan in scans:
