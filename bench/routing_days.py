@@ -29,7 +29,6 @@ cut into vans in order: a van takes the next library while its load and its shif
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,22 +41,8 @@ from kulkuri.routing.domain.plan import RoutePlan
 from kulkuri.routing.domain.problem import Place, RoutingProblem, Van
 from kulkuri.routing.solver.checks import earliest_start, merged_windows
 
-# PyVRP caps its penalty per unit of excess load or time warp at 100,000 cost units; the
-# engine counts 1000 units per euro cent, so an extra crate costs it at most 1 euro and it
-# overloads vans rather than paying a drop. This bound is one dropped crate's prize.
-PENALTY_BOUND = 1e8
 MAIN = ("pääkirjasto", "keskustakirjasto", "oodi")
 CRATE_CAPACITY = 40  # copies per crate (only counts crates here)
-
-
-def penalty_bound() -> None:
-    """PyVRP's ``SolveParams`` with ``max_penalty = PENALTY_BOUND``, in this process only
-    (a benchmark variant; the engine itself is unchanged)."""
-    import pyvrp
-
-    plain = pyvrp.SolveParams
-    penalty = pyvrp.PenaltyParams(max_penalty=PENALTY_BOUND)
-    setattr(pyvrp, "SolveParams", functools.partial(plain, penalty=penalty))  # noqa: B010
 
 
 def size(place: Place) -> float:

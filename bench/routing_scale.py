@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from common import RESULTS_DIR, machine_summary, print_table, write_results
-from routing_days import evaluate, network_problem, penalty_bound, trips_of
+from routing_days import evaluate, network_problem, trips_of
 
 from kulkuri.routing.domain.problem import SolveLimits
 from kulkuri.routing.solver import Progress, solver_named
@@ -32,11 +32,7 @@ DAY = date(2026, 8, 21)  # a Friday: no outlet has two separate windows (PyVRP t
 SEED = 2026
 
 
-def solve(
-    engine: str, time_limit_s: float, knobs: dict[str, str], seed: int, bound: bool
-) -> dict[str, Any]:
-    if engine == "pyvrp" and bound:
-        penalty_bound()
+def solve(engine: str, time_limit_s: float, knobs: dict[str, str], seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     problem = network_problem("Finland", DAY, "direct", seed)
     built = time.perf_counter() - started
@@ -51,7 +47,6 @@ def solve(
     return {
         "engine": engine,
         "knobs": extra,
-        "pyvrp_penalty_bound": engine == "pyvrp" and bound,
         "places": len(problem.places),
         "open_places": sum(1 for p in problem.places if p.windows),
         "vans": len(problem.vans),
@@ -78,9 +73,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="ortools,pyvrp")
     parser.add_argument("--knob", action="append", default=[], help="OR-Tools key=value")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument(
-        "--pyvrp-as-shipped", action="store_true", help="no raised penalty bound for PyVRP"
-    )
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "routing_scale.json")
     args = parser.parse_args(argv)
     knobs = dict(k.split("=", 1) for k in args.knob)
@@ -88,10 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     print(f"national day {DAY}, {args.time_limit:g} s, load {load_before[0]:.2f}", flush=True)
     with ProcessPoolExecutor(max_workers=len(engines)) as pool:
-        futures = [
-            pool.submit(solve, e, args.time_limit, knobs, args.seed, not args.pyvrp_as_shipped)
-            for e in engines
-        ]
+        futures = [pool.submit(solve, e, args.time_limit, knobs, args.seed) for e in engines]
         results = [f.result() for f in futures]
     summary: dict[str, Any] = {
         "day": str(DAY),

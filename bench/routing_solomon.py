@@ -5,7 +5,7 @@ kulkuri; ``KULKURI_VRP_DATA`` names another place) and exits with a message when
 absent. Each instance is solved by each engine at one time limit; OR-Tools and PyVRP run
 side by side in worker processes (``--jobs``, one solve per core), both engines of one
 instance at the same time, so both see the same machine load. Gaps are on the exact
-Euclidean length of the routes found (``bench/vrp_instances.py``).
+Euclidean length of the routes found (``kulkuri.routing.adapters.vrp_instances``).
 
     .venv/bin/python bench/routing_solomon.py --time-limit 10
     .venv/bin/python bench/routing_solomon.py --only 'R1*,lrc1*' --engines ortools \\
@@ -25,23 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from common import RESULTS_DIR, machine_summary, print_table, write_results
-from vrp_instances import (
+
+from kulkuri.routing.adapters.vrp_instances import (
     BKS_COLUMN,
     BKS_CONVENTION,
     SCALE,
     SETS,
-    check_routes,
     data_dir,
     gap_pct,
     instance_paths,
-    limits_for,
     load_instance,
     read_bks,
-    route_length,
-    route_orders,
-    to_problem,
+    solve_instance,
 )
-
 from kulkuri.routing.solver import ENGINES, solver_named
 
 Knobs = list[tuple[str, str, str]]  # (instance name pattern, knob, value)
@@ -51,25 +47,20 @@ def solve_one(path: Path, engine: str, time_limit_s: float, knobs: Knobs) -> dic
     """One instance with one engine: the figures of the plan, measured exactly."""
     instance = load_instance(path)
     chosen = {k: v for pattern, k, v in knobs if fnmatch.fnmatchcase(instance.name, pattern)}
-    limits = limits_for(instance, engine, time_limit_s, chosen)
-    started = time.perf_counter()
-    plan = solver_named(engine).solve(to_problem(instance, engine), limits)
-    wall = time.perf_counter() - started
-    routes = route_orders(plan)
-    problems = check_routes(instance, routes)
+    got = solve_instance(solver_named(engine), instance, time_limit_s, chosen)
     return {
         "instance": instance.name,
         "family": instance.family,
         "engine": engine,
         "knobs": chosen,
-        "routes": len(routes),
-        "length": round(route_length(instance, routes), 4),
-        "scaled_length": plan.distance_m / SCALE,
-        "dropped": len(plan.dropped),
-        "feasible": not plan.dropped and not problems,
-        "problems": problems[:3],
-        "strategy": plan.stats.strategy if plan.stats else "",
-        "wall_s": round(wall, 2),
+        "routes": got.routes,
+        "length": round(got.length, 4),
+        "scaled_length": got.scaled_length,
+        "dropped": got.dropped,
+        "feasible": got.feasible,
+        "problems": got.problems[:3],
+        "strategy": got.strategy,
+        "wall_s": round(got.wall_s, 2),
     }
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kulkuri.cli.routing_bench import routing_bench
 from kulkuri.cli.stack import run_alone
 from kulkuri.routing.adapters.plan_json import plan_to_json
 from kulkuri.routing.bootstrap import build_service, day_planner, network_file
@@ -23,6 +24,7 @@ from kulkuri.routing.solver import Progress as SolverProgress
 
 routing_app = typer.Typer(help="The routing service.", no_args_is_help=True)
 console = Console(stderr=True)
+routing_app.command("bench")(routing_bench)
 
 
 @routing_app.command("run")

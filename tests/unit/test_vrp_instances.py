@@ -1,20 +1,12 @@
-"""The benchmark instance readers (bench/vrp_instances.py) on tiny hand-made instances."""
+"""The benchmark instance readers (kulkuri.routing.adapters.vrp_instances) on tiny instances."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from kulkuri.routing.domain.plan import PlannedStop, RoutePlan, VanRoute
-from kulkuri.routing.domain.problem import Mode, SolveLimits
-from kulkuri.routing.solver import OrToolsSolver
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-from vrp_instances import (
+from kulkuri.routing.adapters.vrp_instances import (
     SCALE,
     check_routes,
     gap_pct,
@@ -25,6 +17,9 @@ from vrp_instances import (
     route_orders,
     to_problem,
 )
+from kulkuri.routing.domain.plan import PlannedStop, RoutePlan, VanRoute
+from kulkuri.routing.domain.problem import Mode, SolveLimits
+from kulkuri.routing.solver import OrToolsSolver
 
 # Depot at the origin; customers on the corners of a 3-4-5 triangle and a square.
 SOLOMON = """TINY1\r

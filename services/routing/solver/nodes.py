@@ -61,6 +61,25 @@ class Layout:
     def place_indexes(self) -> list[int]:
         return [n.place.index for n in self.nodes]
 
+    def hub_work_s(self, hub: Place | None) -> tuple[list[int], list[int]]:
+        """Per node, the seconds an anchored leg's crates take at the hub: loading before
+        the van leaves (deliveries), unloading when it is back (pickups). Zeros unless
+        anchored."""
+        loading = [0] * len(self.nodes)
+        unloading = [0] * len(self.nodes)
+        if not self.anchored or hub is None:
+            return loading, unloading
+        for legs, shipment in zip(self.legs, self.shipments, strict=True):
+            node = legs[0]
+            if shipment.on_van is not None or len(legs) != 1:
+                continue
+            work = hub.service_per_crate_s * shipment.crates
+            if self.nodes[node].role is Role.DELIVERY:
+                loading[node] = work
+            else:
+                unloading[node] = work
+        return loading, unloading
+
 
 def build_layout(
     problem: RoutingProblem, shipments: tuple[Shipment, ...], anchored: bool = False

@@ -52,7 +52,7 @@ def _route(model: OrToolsModel, solution: Any, vehicle: int, loaded: int) -> Van
         distance_m=sum(
             distance[a.place.index][b.place.index] for a, b in itertools.pairwise(nodes)
         ),
-        duration_s=times[-1] - times[0],
+        duration_s=visits[-1].end_s - visits[0].start_s,
     )
 
 

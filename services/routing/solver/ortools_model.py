@@ -23,6 +23,8 @@ from kulkuri.routing.solver.nodes import Layout, Role, drop_penalty, on_board
 TIME = "Time"
 LOAD = "Load"
 PICKED_UP = "PickedUp"
+HUB_LOADING = "HubLoading"
+HUB_UNLOADING = "HubUnloading"
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,15 @@ def build_model(problem: RoutingProblem, layout: Layout) -> OrToolsModel:
     )
     routing = pywrapcp.RoutingModel(manager)
     transit = time_matrix(problem, layout)
-    _add_costs(routing, problem, layout, transit)
+    hub = problem.place(problem.hub) if layout.anchored and problem.hub else None
+    loading, unloading = layout.hub_work_s(hub)
+    hub_work = np.array(loading, dtype=np.int64) + np.array(unloading, dtype=np.int64)
+    _add_costs(routing, problem, layout, transit + hub_work[:, None])
     time = _add_time(routing, manager, problem, layout, transit)
     _add_load(routing, manager, problem, layout)
     _add_legs(routing, manager, problem, layout, time)
+    if layout.anchored:
+        _add_hub_work(routing, problem, time, loading, unloading)
     return OrToolsModel(problem, layout, manager, routing, time)
 
 
@@ -157,6 +164,34 @@ def _load_hub_legs_at_start(routing: Any, layout: Layout) -> None:
     for vehicle in range(routing.vehicles()):
         end = routing.End(vehicle)
         routing.solver().Add(load.CumulVar(end) == picked.CumulVar(end))
+
+
+def _add_hub_work(
+    routing: Any, problem: RoutingProblem, time: Any, loading: list[int], unloading: list[int]
+) -> None:
+    """Anchored legs: the van loads its deliveries at the hub before it leaves and unloads
+    its pickups when it is back, inside its shift.
+
+    The time dimension's start is when the van drives off, so the loading of the crates the
+    route delivers comes before it, and the unloading after its end; two sum dimensions
+    count those seconds per route.
+    """
+    horizon = max(v.shift_end_s for v in problem.vans)
+    for name, work in ((HUB_LOADING, loading), (HUB_UNLOADING, unloading)):
+        routing.AddDimension(
+            routing.RegisterUnaryTransitVector(work),
+            0,  # no slack
+            horizon,  # at most a whole day of handling
+            True,  # nothing handled before the route starts
+            name,
+        )
+    solver = routing.solver()
+    loaded = routing.GetDimensionOrDie(HUB_LOADING)
+    unloaded = routing.GetDimensionOrDie(HUB_UNLOADING)
+    for vehicle, van in enumerate(problem.vans):
+        start, end = routing.Start(vehicle), routing.End(vehicle)
+        solver.Add(time.CumulVar(start) >= loaded.CumulVar(end) + van.leaves_from_s)
+        solver.Add(time.CumulVar(end) + unloaded.CumulVar(end) <= van.shift_end_s)
 
 
 def _add_legs(

@@ -66,7 +66,8 @@ class PyVrpSolver:
             seed=limits.seed,
             display=False,
             params=pyvrp.SolveParams(
-                ils=pyvrp.IteratedLocalSearchParams(callbacks=_Reporter(progress, offset, started))
+                ils=pyvrp.IteratedLocalSearchParams(callbacks=_Reporter(progress, offset, started)),
+                penalty=pyvrp.PenaltyParams(max_penalty=_penalty_bound(problem)),
             ),
         )
         wall = time.perf_counter() - started
@@ -88,6 +89,13 @@ class PyVrpSolver:
                 solutions=result.num_iterations,
             ),
         )
+
+
+def _penalty_bound(problem: RoutingProblem) -> float:
+    """PyVRP's cap on its penalty per unit of excess load or time warp: one dropped crate's
+    (ordinary) prize. Its default (100,000 units) is one euro at this engine's scale, less
+    than almost any violation it stands for, so the search stayed infeasible on some days."""
+    return float(problem.drop_penalty * SCALE)
 
 
 def _refuse_day_in_progress(problem: RoutingProblem) -> None:

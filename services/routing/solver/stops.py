@@ -44,21 +44,41 @@ def planned_stops(visits: list[Visit], on_board: int = 0) -> tuple[PlannedStop, 
 def with_hub_ends(visits: list[Visit]) -> list[Visit]:
     """Add the hub ends of legs whose van starts and ends at the hub (its depot).
 
-    Crates for libraries are loaded before the van leaves; crates from libraries are
-    unloaded when it is back.
+    Crates for libraries are loaded before the van leaves (the start visit's time is when
+    it drives off, so loading ends then); crates from libraries are unloaded when it is
+    back. Each takes the hub's time per crate.
     """
     start, end = visits[0], visits[-1]
     hub = start.node.place
-    loaded, unloaded = [], []
+    outbound, inbound = [], []
     for visit in visits[1:-1]:
         s = visit.node.shipment
         if s is None or hub.place_id not in (s.origin, s.destination):
             continue
         if visit.node.role is Role.DELIVERY:
-            loaded.append(Visit(Node(hub, Role.PICKUP, s), start.start_s, start.end_s))
+            outbound.append(Node(hub, Role.PICKUP, s))
         else:
-            unloaded.append(Visit(Node(hub, Role.DELIVERY, s), end.start_s, end.end_s))
-    return [start, *loaded, *visits[1:-1], *unloaded, end]
+            inbound.append(Node(hub, Role.DELIVERY, s))
+    loading_s = sum(n.handling_s for n in outbound)
+    leaves = start.start_s
+    loaded = _one_after_another(outbound, leaves - loading_s)
+    unloaded = _one_after_another(inbound, end.start_s)
+    done = unloaded[-1].end_s if unloaded else end.start_s
+    return [
+        Visit(start.node, leaves - loading_s, leaves - loading_s),
+        *loaded,
+        *visits[1:-1],
+        *unloaded,
+        Visit(end.node, done, done),
+    ]
+
+
+def _one_after_another(nodes: list[Node], from_s: int) -> list[Visit]:
+    visits = []
+    for node in nodes:
+        visits.append(Visit(node, from_s, from_s + node.handling_s))
+        from_s += node.handling_s
+    return visits
 
 
 def _groups(visits: list[Visit]) -> list[list[Visit]]:

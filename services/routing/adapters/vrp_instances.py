@@ -1,9 +1,9 @@
 """Solomon VRPTW and Li & Lim PDPTW instances as routing problems, and gaps to best-known.
 
-Used by ``bench/routing_solomon.py`` (and meant for a ``kulkuri routing bench`` command).
-The instances and their best-known solutions (BKS) are not shipped with kulkuri: they are
-read from ``../shared/data/vrp`` beside the repository (``KULKURI_VRP_DATA`` overrides), see
-its README for provenance and conventions. :func:`data_dir` returns ``None`` when absent.
+Used by ``kulkuri routing bench`` and ``bench/routing_solomon.py``. The instances and their
+best-known solutions (BKS) are not shipped with kulkuri: they are read from
+``../shared/data/vrp`` beside the repository (``KULKURI_VRP_DATA`` overrides), see its
+README for provenance and conventions. :func:`data_dir` returns ``None`` when absent.
 
 How an instance becomes a ``RoutingProblem``:
 
@@ -35,6 +35,7 @@ import csv
 import itertools
 import math
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +52,7 @@ from kulkuri.routing.domain.problem import (
     TimeWindow,
     Van,
 )
+from kulkuri.routing.solver.interface import Solver
 
 SCALE = 1000  # solver units per instance unit (distance, time)
 DROP_PENALTY = 10**9  # cents per unit of demand left out: more than any set of routes
@@ -103,10 +105,19 @@ class VrpInstance:
 
 
 def data_dir() -> Path | None:
-    """``$KULKURI_VRP_DATA`` or ``../shared/data/vrp`` from the repository; None if absent."""
+    """``$KULKURI_VRP_DATA``, else ``shared/data/vrp`` beside the repository (seen from the
+    working directory or from this source tree); None if absent."""
     env = os.environ.get("KULKURI_VRP_DATA")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "data" / "vrp"
-    return path if (path / "solomon").is_dir() and (path / "lilim").is_dir() else None
+    beside = Path("shared") / "data" / "vrp"
+    candidates = (
+        [Path(env)]
+        if env
+        else [Path.cwd().parent / beside, Path(__file__).resolve().parents[4] / beside]
+    )
+    for path in candidates:
+        if (path / "solomon").is_dir() and (path / "lilim").is_dir():
+            return path
+    return None
 
 
 def parse_solomon(text: str, name: str = "") -> VrpInstance:
@@ -302,3 +313,45 @@ def check_routes(instance: VrpInstance, routes: Sequence[Sequence[int]]) -> list
 def gap_pct(length: float, bks: float) -> float:
     """How much longer than the best-known solution, in per cent (negative: better)."""
     return 100.0 * (length - bks) / bks
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One engine's plan of one instance, measured exactly."""
+
+    instance: VrpInstance
+    engine: str
+    knobs: dict[str, str]
+    routes: int
+    length: float  # exact Euclidean
+    scaled_length: float  # as the solver counted it
+    dropped: int
+    problems: list[str]
+    strategy: str
+    wall_s: float
+
+    @property
+    def feasible(self) -> bool:
+        return not self.dropped and not self.problems
+
+
+def solve_instance(
+    solver: Solver, instance: VrpInstance, time_limit_s: float, knobs: dict[str, str]
+) -> Measured:
+    limits = limits_for(instance, solver.name, time_limit_s, knobs)
+    started = time.perf_counter()
+    plan = solver.solve(to_problem(instance, solver.name), limits)
+    wall = time.perf_counter() - started
+    routes = route_orders(plan)
+    return Measured(
+        instance=instance,
+        engine=solver.name,
+        knobs=dict(limits.extra),
+        routes=len(routes),
+        length=route_length(instance, routes),
+        scaled_length=plan.distance_m / SCALE,
+        dropped=len(plan.dropped),
+        problems=check_routes(instance, routes),
+        strategy=plan.stats.strategy if plan.stats else "",
+        wall_s=wall,
+    )
