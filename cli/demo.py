@@ -32,6 +32,8 @@ from kulkuri.shared.events import (
 )
 from kulkuri.shared.libraries import LibraryOutlet
 from kulkuri.shared.messaging import CIRCULATION
+from kulkuri.shared.messaging.security import client_security
+from kulkuri.shared.settings import KafkaSettings
 
 SOURCE = "urn:kulkuri:demo"
 _FORMATS = ("book", "book", "book", "audiobook", "dvd")
@@ -162,10 +164,16 @@ async def produce_demo(
     plan: DemoPlan,
     *,
     events_per_s: float | None = None,
+    kafka: KafkaSettings | None = None,
 ) -> int:
-    """Send the demo's events to the circulation topic; returns how many records were sent."""
+    """Send the demo's events to the circulation topic; returns how many records were sent.
+    ``kafka``: the security options to connect with (``None``: plaintext)."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=False, linger_ms=5
+        bootstrap_servers=bootstrap_servers,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=5,
+        **client_security(kafka),
     )
     await producer.start()
     sent = 0

@@ -40,6 +40,9 @@ def publish(
         raise typer.BadParameter("set KAFKA_BOOTSTRAP_SERVERS to the worker's broker")
     asyncio.run(
         send_commands(
-            config.kafka.bootstrap_servers, config.lanes, [Publish(dt.date.fromisoformat(day))]
+            config.kafka.bootstrap_servers,
+            config.lanes,
+            [Publish(dt.date.fromisoformat(day))],
+            kafka=config.kafka,
         )
     )

@@ -152,6 +152,7 @@ class ServiceRuntime:
             ],
             partitions=self.kafka.default_partitions,
             replication_factor=self.kafka.replication_factor,
+            kafka=self.kafka,
         )
         self.pool = await create_pool(
             self.database_url,

@@ -6,14 +6,19 @@ once in the service's entry point (never at import time), so tests pass override
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 class KafkaSettings(BaseSettings):
-    """Broker connection and consumer tuning. Unset bootstrap servers mean "start Tansu"."""
+    """Broker connection, security and consumer tuning. Unset bootstrap servers mean "start
+    Tansu". Every client kulkuri creates takes its security options from here
+    (``shared/messaging/security.py``); docs/security.md explains them."""
 
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
 
@@ -37,6 +42,49 @@ class KafkaSettings(BaseSettings):
     retry_attempts: int = Field(default=5, ge=1, description="Per batch, for transient faults.")
     retry_initial_backoff_s: float = Field(default=0.2, gt=0)
     retry_max_backoff_s: float = Field(default=10.0, gt=0)
+
+    security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT", description="SSL or SASL_SSL in production; PLAINTEXT: Tansu."
+    )
+    sasl_mechanism: SaslMechanism = Field(
+        default="SCRAM-SHA-512", description="With SASL_SSL or SASL_PLAINTEXT."
+    )
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: FilePath | None = Field(
+        default=None, description="CA bundle (PEM) of the brokers; unset: the system's CAs."
+    )
+    ssl_certfile: FilePath | None = Field(
+        default=None, description="Client certificate (PEM) for brokers that ask for one."
+    )
+    ssl_keyfile: FilePath | None = Field(default=None, description="Its private key (PEM).")
+    ssl_key_password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _security_is_consistent(self) -> Self:
+        """Refuse at start what would fail at the first connection, or be silently ignored
+        (credentials with a protocol that never sends them)."""
+        sasl = self.security_protocol.startswith("SASL_")
+        tls = self.security_protocol.endswith("SSL")
+        has_credentials = self.sasl_username is not None or self.sasl_password is not None
+        if sasl and (not self.sasl_username or self.sasl_password is None):
+            raise ValueError(
+                f"security_protocol {self.security_protocol} needs sasl_username and sasl_password"
+            )
+        if has_credentials and not sasl:
+            raise ValueError(
+                f"sasl_username/sasl_password are unused with security_protocol"
+                f" {self.security_protocol}: use SASL_SSL"
+            )
+        tls_files = (self.ssl_cafile, self.ssl_certfile, self.ssl_keyfile)
+        if not tls and any(f is not None for f in tls_files):
+            raise ValueError(
+                f"ssl_* files are unused with security_protocol {self.security_protocol}:"
+                " use SSL or SASL_SSL"
+            )
+        if self.ssl_keyfile is not None and self.ssl_certfile is None:
+            raise ValueError("ssl_keyfile needs ssl_certfile (the certificate it belongs to)")
+        return self
 
 
 class DatabaseSettings(BaseSettings):
@@ -85,7 +133,8 @@ class InboxSettings(BaseSettings):
 
 
 class AuthSettings(BaseSettings):
-    """The key that signs every service's API tokens (staff, drivers, coordinators)."""
+    """The key that signs every service's API tokens; one key for the whole consortium, so
+    one token works on every service's API (docs/security.md)."""
 
     model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
 
@@ -108,3 +157,5 @@ class ServiceConfig(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    # Every service serves an HTTP API whose endpoints (but health and metrics) need a token.
+    auth: AuthSettings = Field(default_factory=AuthSettings)

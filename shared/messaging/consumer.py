@@ -20,6 +20,7 @@ from aiokafka.errors import CommitFailedError
 from kulkuri.shared.errors import FatalError
 from kulkuri.shared.messaging.processing import BatchResult, Record
 from kulkuri.shared.messaging.retry import backoff_delay, is_transient
+from kulkuri.shared.messaging.security import client_security
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.settings import KafkaSettings
 
@@ -67,6 +68,7 @@ class EventConsumer:
             fetch_max_wait_ms=settings.fetch_max_wait_ms,
             session_timeout_ms=settings.session_timeout_ms,
             max_poll_interval_ms=settings.max_poll_interval_ms,
+            **client_security(settings),
         )
         self._started = False
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
 
+from kulkuri.shared.messaging.security import client_security
 from kulkuri.shared.settings import KafkaSettings
 
 
@@ -19,4 +20,5 @@ def create_producer(settings: KafkaSettings, bootstrap_servers: str) -> AIOKafka
         linger_ms=5,
         max_batch_size=1024 * 1024,
         request_timeout_ms=30_000,
+        **client_security(settings),
     )

@@ -9,6 +9,9 @@ from collections.abc import Iterable
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from kulkuri.shared.messaging.security import client_security
+from kulkuri.shared.settings import KafkaSettings
+
 log = logging.getLogger(__name__)
 
 CIRCULATION = "kulkuri.circulation.v1"
@@ -43,9 +46,11 @@ async def ensure_topics(
     *,
     partitions: int,
     replication_factor: int = 1,
+    kafka: KafkaSettings | None = None,
 ) -> None:
-    """Create missing topics; existing ones are left as they are (partitions never shrink)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    """Create missing topics; existing ones are left as they are (partitions never shrink).
+    ``kafka``: the security options to connect with (``None``: plaintext)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **client_security(kafka))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

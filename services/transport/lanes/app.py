@@ -37,6 +37,7 @@ from kulkuri.shared.messaging.dead_letters import dead_letter
 from kulkuri.shared.messaging.topics import dead_letter_topic
 from kulkuri.transport.lanes import ledger
 from kulkuri.transport.lanes.commands import Publish, Tick, decode_command, encode_command
+from kulkuri.transport.lanes.credentials import broker_credentials
 from kulkuri.transport.lanes.settings import LaneConfig
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ class LaneStream:
             broker_heartbeat_interval=min(3.0, kafka.session_timeout_ms / 3000),
             broker_commit_interval=lanes.commit_interval_s,
             broker_client_id=f"{kafka.client_id}-lanes",
+            broker_credentials=broker_credentials(kafka),
             # aiokafka always lets a batch take its first record, so 1 byte means one record.
             producer_max_batch_size=1 if lanes.single_record_batches else 1024 * 1024,
         )

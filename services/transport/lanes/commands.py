@@ -16,6 +16,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from kulkuri.shared.messaging.security import client_security
+from kulkuri.shared.settings import KafkaSettings
 from kulkuri.transport.lanes.settings import LaneSettings
 
 
@@ -63,11 +65,19 @@ def decode_command(value: Any) -> Command:
 
 
 async def send_commands(
-    bootstrap_servers: str, settings: LaneSettings, commands: list[Command]
+    bootstrap_servers: str,
+    settings: LaneSettings,
+    commands: list[Command],
+    *,
+    kafka: KafkaSettings | None = None,
 ) -> None:
-    """Send commands to the worker (no idempotent producer: Tansu has none)."""
+    """Send commands to the worker (no idempotent producer: Tansu has none); ``kafka``: the
+    security options to connect with (``None``: plaintext)."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=False
+        bootstrap_servers=bootstrap_servers,
+        acks="all",
+        enable_idempotence=False,
+        **client_security(kafka),
     )
     await producer.start()
     try:

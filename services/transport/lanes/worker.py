@@ -15,8 +15,10 @@ import faust
 from aiokafka import AIOKafkaConsumer
 
 from kulkuri.shared.errors import FatalError
+from kulkuri.shared.messaging.security import client_security
 from kulkuri.shared.messaging.topics import dead_letter_topic, ensure_topics
 from kulkuri.shared.observability.logging import configure_logging
+from kulkuri.shared.settings import KafkaSettings
 from kulkuri.transport.lanes.app import Clock, LaneStream, create_lane_app, utc_now
 from kulkuri.transport.lanes.settings import LaneConfig
 
@@ -44,14 +46,16 @@ async def declare_topics(config: LaneConfig, bootstrap_servers: str) -> None:
         shared,
         partitions=kafka.default_partitions,
         replication_factor=kafka.replication_factor,
+        kafka=kafka,
     )
     await ensure_topics(
         bootstrap_servers,
         [lanes.control_topic],
         partitions=1,
         replication_factor=kafka.replication_factor,
+        kafka=kafka,
     )
-    found = await _partition_count(bootstrap_servers, lanes.movements_topic)
+    found = await _partition_count(bootstrap_servers, lanes.movements_topic, kafka)
     if found != kafka.default_partitions:
         # The transfers table is co-partitioned with the movements: faust would refuse every
         # move. Say so once, at start.
@@ -61,8 +65,8 @@ async def declare_topics(config: LaneConfig, bootstrap_servers: str) -> None:
         )
 
 
-async def _partition_count(bootstrap_servers: str, topic: str) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers)
+async def _partition_count(bootstrap_servers: str, topic: str, kafka: KafkaSettings) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, **client_security(kafka))
     await consumer.start()
     try:
         await consumer.topics()  # fetches the cluster's metadata
