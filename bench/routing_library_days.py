@@ -43,9 +43,12 @@ def seed_of(network: str, day: date) -> int:
     return sum(network.encode()) * 1000 + day.toordinal() % 1000
 
 
-def solve_day(network: str, day: date, variant: str, time_limit_s: float) -> dict[str, Any]:
+def solve_day(
+    network: str, day: date, variant: str, time_limit_s: float, extra: dict[str, str]
+) -> dict[str, Any]:
     problem = network_problem(network, day, "hub", seed_of(network, day))
     engine, knobs = VARIANTS[variant]
+    knobs = {**knobs, **extra} if engine == "ortools" else knobs
     started = time.perf_counter()
     try:
         plan = solver_named(engine).solve(problem, SolveLimits(time_limit_s, extra=dict(knobs)))
@@ -90,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=5, help="weekdays from 2026-08-17")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--knob", action="append", default=[], help="OR-Tools key=value")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "routing_library_days.json")
     args = parser.parse_args(argv)
+    knobs = dict(k.split("=", 1) for k in args.knob)
     networks = args.networks.split(",")
     variants = args.variants.split(",")
     days = [FIRST_DAY + timedelta(days=d) for d in range(args.days)]
@@ -100,13 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(tasks)} solves, {args.time_limit:g} s each, load {load_before[0]:.2f}")
     rows = [baseline(n, d) for n in networks for d in days]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(solve_day, n, d, v, args.time_limit) for n, d, v in tasks]
+        futures = [pool.submit(solve_day, n, d, v, args.time_limit, knobs) for n, d, v in tasks]
         for future in futures:
             row = future.result()
             rows.append(row)
             print(f"  {row}", flush=True)
     summary: dict[str, Any] = {
         "time_limit_s": args.time_limit,
+        "ortools_knobs": knobs,
         "jobs": args.jobs,
         "days": [str(d) for d in days],
         "loadavg_before": [round(x, 2) for x in load_before],

@@ -139,13 +139,14 @@ def _summary(kind: str, results: list[Measured], gaps: dict[str, float | None]) 
 
 
 def _row(r: Measured, gaps: dict[str, float | None]) -> dict[str, object]:
+    gap = gaps[r.instance.name]
     return {
         "instance": r.instance.name,
         "engine": r.engine,
         "knobs": r.knobs,
         "routes": r.routes,
         "length": round(r.length, 4),
-        "gap_pct": None if gaps[r.instance.name] is None else round(gaps[r.instance.name], 3),
+        "gap_pct": None if gap is None else round(gap, 3),
         "feasible": r.feasible,
         "problems": r.problems[:3],
         "wall_s": round(r.wall_s, 2),

@@ -8,6 +8,9 @@ Knobs (all optional, strings as they come from settings):
   so a run that stops on this limit (before the time limit) gives the same plan every time;
   a run stopped by the clock gives the best plan found by then, which may differ;
 - ``log_search``: ``true`` to let OR-Tools log its search (to stderr);
+- ``gls_lambda``: guided local search's penalty factor (OR-Tools' default 0.1);
+- ``neighbors_ratio`` and ``min_neighbors``: local-search moves only between each node and
+  this share (at least this many) of its nearest nodes (OR-Tools' default: all of them);
 - ``hub_legs``: ``hub_nodes`` models the hub end of each leg as a stop at the hub, so a van
   may come back mid-day to unload and reload, whatever its depot; ``at_depot`` (every van
   based at the hub) loads all of a van's deliveries before it leaves and unloads its pickups
@@ -38,7 +41,18 @@ LADDER = (
     "LOCAL_CHEAPEST_INSERTION",
     "ALL_UNPERFORMED",
 )
-KNOBS = frozenset({"first_solution", "metaheuristic", "solution_limit", "log_search", "hub_legs"})
+KNOBS = frozenset(
+    {
+        "first_solution",
+        "metaheuristic",
+        "solution_limit",
+        "log_search",
+        "hub_legs",
+        "gls_lambda",
+        "neighbors_ratio",
+        "min_neighbors",
+    }
+)
 
 
 def strategies(limits: SolveLimits) -> tuple[str, ...]:
@@ -89,6 +103,18 @@ def search_parameters(strategy: str, limits: SolveLimits, time_limit_s: float) -
     if "solution_limit" in limits.extra:
         params.solution_limit = _positive_int("solution_limit", limits.extra["solution_limit"])
     params.log_search = limits.extra.get("log_search", "false").lower() == "true"
+    if "gls_lambda" in limits.extra:
+        params.guided_local_search_lambda_coefficient = _fraction(
+            "gls_lambda", limits.extra["gls_lambda"]
+        )
+    if "neighbors_ratio" in limits.extra:
+        params.ls_operator_neighbors_ratio = _fraction(
+            "neighbors_ratio", limits.extra["neighbors_ratio"]
+        )
+    if "min_neighbors" in limits.extra:
+        params.ls_operator_min_neighbors = _positive_int(
+            "min_neighbors", limits.extra["min_neighbors"]
+        )
     return params
 
 
@@ -97,6 +123,16 @@ def _enum(kind: Any, name: str) -> int:
         return int(kind.Value.Value(name))
     except ValueError:
         raise RoutingInputError(f"unknown OR-Tools {kind.__name__}: {name!r}") from None
+
+
+def _fraction(knob: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 < number <= 1:
+        raise RoutingInputError(f"{knob} must be a number in (0, 1], got {value!r}")
+    return number
 
 
 def _positive_int(knob: str, value: str) -> int:

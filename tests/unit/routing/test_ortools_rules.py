@@ -161,6 +161,31 @@ def test_unknown_engine_knob_is_refused() -> None:
         solve(problem(LINE, [out("a", 1)]), limits)
 
 
+@pytest.mark.parametrize(
+    ("knob", "value"),
+    [
+        ("gls_lambda", "0"),
+        ("neighbors_ratio", "1.5"),
+        ("neighbors_ratio", "most"),
+        ("min_neighbors", "-2"),
+    ],
+)
+def test_search_knob_out_of_range_is_refused(knob: str, value: str) -> None:
+    limits = SolveLimits(time_limit_s=0.1, extra={knob: value})
+    with pytest.raises(RoutingInputError, match=knob):
+        solve(problem(LINE, [out("a", 1)]), limits)
+
+
+def test_search_knobs_in_range_still_find_the_plan() -> None:
+    knobs = {"gls_lambda": "0.3", "neighbors_ratio": "0.5", "min_neighbors": "2"}
+    plan = solve(
+        problem(LINE, [out("a", 1), out("b", 3)]), replace(QUICK, extra={**QUICK.extra, **knobs})
+    )
+
+    assert plan.dropped == ()
+    assert plan.distance_m == 6000  # out to P3 and back, P1 on the way (either way round)
+
+
 def test_direct_mode_needs_no_hub() -> None:
     p = replace(problem(LINE, [Shipment("a", "P1", "P2", 1)], mode=Mode.DIRECT), hub=None)
 
