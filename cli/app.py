@@ -7,26 +7,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from prometheus_client import CollectorRegistry
 from rich.console import Console
 
 from kulkuri.cli.demo import DemoPlan
 from kulkuri.cli.lanes import lanes_app
 from kulkuri.cli.local_parts import database_for
+from kulkuri.cli.reports import reports_app
 from kulkuri.cli.routing import routing_app
-from kulkuri.cli.stack import serve
+from kulkuri.cli.stack import run_alone
 from kulkuri.cli.transport import transport_app
 from kulkuri.cli.up import run_local_stack
 from kulkuri.holds.bootstrap import MIGRATIONS as HOLDS_MIGRATIONS
-from kulkuri.holds.bootstrap import build_runtime as build_holds
-from kulkuri.holds.bootstrap import load_consortium
+from kulkuri.holds.bootstrap import build_service as build_holds
 from kulkuri.holds.config import HoldsConfig
-from kulkuri.holds.entrypoints.http import holds_router
 from kulkuri.routing.bootstrap import MIGRATIONS as ROUTING_MIGRATIONS
 from kulkuri.shared.db.migrations import upgrade
 from kulkuri.shared.events import schemas as event_schemas
 from kulkuri.shared.observability.logging import configure_logging
-from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.transport.bootstrap import MIGRATIONS as TRANSPORT_MIGRATIONS
 
 app = typer.Typer(
@@ -40,6 +37,7 @@ app.add_typer(holds_app, name="holds")
 app.add_typer(transport_app, name="transport")
 app.add_typer(lanes_app, name="lanes")
 app.add_typer(routing_app, name="routing")
+app.add_typer(reports_app, name="reports")
 app.add_typer(schemas_app, name="schemas")
 console = Console(stderr=True)
 
@@ -71,26 +69,7 @@ def up(
 @holds_app.command("run")
 def holds_run() -> None:
     """Run the holds service alone (one per container), on the configured broker and DB."""
-    config = HoldsConfig()
-    configure_logging(config.log)
-    if not config.kafka.bootstrap_servers:
-        raise typer.BadParameter("set KAFKA_BOOTSTRAP_SERVERS (or use 'kulkuri up' locally)")
-    asyncio.run(_run_holds(config))
-
-
-async def _run_holds(config: HoldsConfig) -> None:
-    assert config.kafka.bootstrap_servers is not None
-    registry = CollectorRegistry()
-    consortium = load_consortium(config.holds)
-    runtime = build_holds(
-        config,
-        database_url=await database_for(config.database),
-        bootstrap_servers=config.kafka.bootstrap_servers,
-        metrics=MessagingMetrics(registry),
-        consortium=consortium,
-    )
-    routers = [holds_router(lambda: runtime.pool, consortium)]
-    await serve([runtime], registry, config.http, routers=routers)
+    run_alone(HoldsConfig(), build_holds)
 
 
 @app.command()

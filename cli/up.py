@@ -18,10 +18,9 @@ from rich.console import Console
 from kulkuri.cli.demo import DemoPlan, produce_demo
 from kulkuri.cli.local_parts import broker_for, database_for
 from kulkuri.cli.stack import serve
-from kulkuri.holds.bootstrap import build_runtime as build_holds
+from kulkuri.holds.bootstrap import build_service as build_holds
 from kulkuri.holds.bootstrap import load_consortium
 from kulkuri.holds.config import HoldsConfig
-from kulkuri.holds.entrypoints.http import holds_router
 from kulkuri.routing.bootstrap import ZONE
 from kulkuri.routing.bootstrap import build_service as build_routing
 from kulkuri.routing.config import RoutingConfig
@@ -29,6 +28,7 @@ from kulkuri.shared.auth import Role, authority_from
 from kulkuri.shared.libraries import load_outlets
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import ServiceRuntime
+from kulkuri.shared.settings import KafkaSettings
 from kulkuri.transport.bootstrap import build_service as build_transport
 from kulkuri.transport.config import TransportConfig
 from kulkuri.transport.lanes.commands import Publish, send_commands
@@ -48,7 +48,8 @@ async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: 
         registry = CollectorRegistry()
         metrics = MessagingMetrics(registry)
         consortium = load_consortium(config.holds)
-        runtime = build_holds(
+        _make_up_token_secret(config)
+        holds = build_holds(
             config,
             database_url=database_url,
             bootstrap_servers=bootstrap,
@@ -81,11 +82,11 @@ async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: 
                 await asyncio.sleep(0.2)
 
         async def demo() -> None:
-            sent.append(await produce_demo(bootstrap, libraries, plan))
+            sent.append(await produce_demo(bootstrap, libraries, plan, kafka=config.kafka))
             console.print(f"[green]demo producer sent {sent[0]} circulation records[/]")
             await all_handled()
             console.print(f"[green]all {sent[0]} demo records handled or dead-lettered[/]")
-            await _publish_todays_demand(bootstrap, transport.runtime)
+            await _publish_todays_demand(bootstrap, transport.runtime, config.kafka)
 
         async def planned_today() -> None:
             await all_handled()
@@ -101,11 +102,11 @@ async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: 
         )
         _print_local_token(transport_config, base)
         await serve(
-            [runtime, transport.runtime, routing.runtime],
+            [holds.runtime, transport.runtime, routing.runtime],
             registry,
             config.http,
             routers=[
-                holds_router(lambda: runtime.pool, consortium),
+                *holds.routers,
                 *transport.routers,
                 *routing.routers,
             ],
@@ -114,7 +115,9 @@ async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: 
         )
 
 
-async def _publish_todays_demand(bootstrap: str, transport: ServiceRuntime) -> None:
+async def _publish_todays_demand(
+    bootstrap: str, transport: ServiceRuntime, kafka: KafkaSettings
+) -> None:
     """Once the transport service has published the demo's transfer moves, ask the lane
     worker for today's demand now rather than at tomorrow's cut-off, so the routing service
     plans today and the coordinator page has a day to show."""
@@ -122,7 +125,7 @@ async def _publish_todays_demand(bootstrap: str, transport: ServiceRuntime) -> N
     while transport.pool is None or await transport.pool.fetchval(_UNSENT_SQL):  # noqa: ASYNC110
         await asyncio.sleep(0.2)
     today = datetime.now(UTC).astimezone(ZONE).date()
-    await send_commands(bootstrap, LaneSettings(), [Publish(today)])
+    await send_commands(bootstrap, LaneSettings(), [Publish(today)], kafka=kafka)
     console.print(f"[green]asked for the lane demand of {today}[/]")
 
 
@@ -145,13 +148,20 @@ def _local_routing_config(holds: HoldsConfig, transport: TransportConfig) -> Rou
     return config
 
 
-def _local_transport_config(holds: HoldsConfig) -> TransportConfig:
-    """The transport service beside the local holds service: same network and broker; a
-    token secret made up for this run unless AUTH_TOKEN_SECRET is set."""
-    config = TransportConfig(kafka=holds.kafka, database=holds.database, http=holds.http)
-    config.transport.network = holds.holds.consortium
+def _make_up_token_secret(config: HoldsConfig) -> None:
+    """A token secret made up for this run unless AUTH_TOKEN_SECRET is set; every service of
+    the local stack takes tokens signed with it."""
     if config.auth.token_secret is None:
         config.auth.token_secret = SecretStr(secrets.token_urlsafe(32))
+
+
+def _local_transport_config(holds: HoldsConfig) -> TransportConfig:
+    """The transport service beside the local holds service: same network, broker and token
+    key."""
+    config = TransportConfig(
+        kafka=holds.kafka, database=holds.database, http=holds.http, auth=holds.auth
+    )
+    config.transport.network = holds.holds.consortium
     return config
 
 

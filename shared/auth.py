@@ -1,15 +1,20 @@
-"""Signed access tokens for people at scanners and desks: who they are, where they may act.
+"""Signed access tokens for the people and systems that call kulkuri: who they are, where
+they may act.
 
-Tokens are JSON Web Tokens signed with HMAC-SHA256 (PyJWT). A token carries a ``role`` and,
-for library staff, the one ``library`` they work at; it names no person. The key comes from
-settings (a Kubernetes secret in production), never from the repository.
+Tokens are JSON Web Tokens signed with HMAC-SHA256 (PyJWT) and always expire. A token carries
+a ``role`` and, for library staff, the one ``library`` they work at; it names no person. The
+key comes from settings (a Kubernetes secret in production), never from the repository.
 
-Roles:
+Roles (what each may call, endpoint by endpoint: the table in docs/security.md):
 
 - ``staff``: scans at their own library (pull, pack, load, unload, receive) and reads that
   library's lists.
 - ``driver``: loads and unloads crates at any stop of a van run.
-- ``coordinator``: reads everything, plans packing, reports copies missing, mints nothing.
+- ``coordinator``: reads everything, plans packing and routes, reports copies missing.
+- ``operator``: runs the system; reads the operational views (decision counts, overdue
+  transfers, plans), writes nothing.
+- ``integration``: a circulation system. Its channel is Kafka (its own broker credentials);
+  it calls no HTTP endpoint, so a token of this role opens nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +36,12 @@ class Role(StrEnum):
     STAFF = "staff"
     DRIVER = "driver"
     COORDINATOR = "coordinator"
+    OPERATOR = "operator"
+    INTEGRATION = "integration"
+
+
+API_ROLES = frozenset(Role) - {Role.INTEGRATION}
+"""The roles that call the HTTP APIs: people at desks, in vans and at consoles."""
 
 
 @dataclass(frozen=True)

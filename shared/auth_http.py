@@ -1,5 +1,9 @@
 """Bearer tokens on FastAPI routes: the caller's ``Principal``, or a 401/403 that says why.
 
+401: no token, or one that is malformed, expired, or not signed with our key. 403: a valid
+token whose role (or library) may not make this call. Which role may call what is the table
+in docs/security.md; tests/security walks it against the running services.
+
 Error bodies have the shape every kulkuri API uses: ``{"detail": {"reason", "message"}}``.
 """
 
@@ -12,7 +16,7 @@ import asyncpg
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from kulkuri.shared.auth import InvalidToken, Principal, Role, TokenAuthority
+from kulkuri.shared.auth import API_ROLES, InvalidToken, Principal, Role, TokenAuthority
 
 _bearer = HTTPBearer(auto_error=False, description="A kulkuri access token (JWT).")
 
@@ -23,7 +27,8 @@ def problem(status: int, reason: str, message: str) -> HTTPException:
 
 
 def authenticator(authority: TokenAuthority | None) -> Callable[..., Principal]:
-    """A dependency returning the caller's ``Principal``; 401 without a valid token."""
+    """A dependency returning the caller's ``Principal``: 401 without a valid token, 403 for
+    a role that calls no HTTP endpoint (an integration's channel is Kafka)."""
 
     def principal(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -33,9 +38,14 @@ def authenticator(authority: TokenAuthority | None) -> Callable[..., Principal]:
         if authority is None:
             raise problem(401, "tokens_disabled", "this service has no token secret")
         try:
-            return authority.verify(credentials.credentials)
+            found = authority.verify(credentials.credentials)
         except InvalidToken as exc:
             raise problem(401, "invalid_token", f"the token was refused: {exc}") from exc
+        if found.role not in API_ROLES:
+            raise problem(
+                403, "wrong_role", f"{found.role} tokens call no HTTP endpoint; they use Kafka"
+            )
+        return found
 
     return principal
 
@@ -46,6 +56,22 @@ def require_role(principal: Principal, *roles: Role) -> None:
         raise problem(
             403, "wrong_role", f"this token is a {principal.role} token; expected {allowed}"
         )
+
+
+def require_library(principal: Principal, library: str) -> None:
+    """403 unless the caller may read or plan for ``library``: its staff or a coordinator."""
+    if principal.role is Role.COORDINATOR:
+        return
+    if principal.role is Role.STAFF and principal.library == library:
+        return
+    raise problem(403, "wrong_library", f"{who(principal)}; expected staff of {library}")
+
+
+def who(principal: Principal) -> str:
+    """The caller, as a 403's message names it."""
+    if principal.role is Role.STAFF:
+        return f"this token is for library {principal.library}"
+    return f"this is a {principal.role} token"
 
 
 def pool_getter(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
+from fastapi import APIRouter
 
 from kulkuri.holds.adapters.consortium_config import (
     SAMPLE_LASTU,
@@ -19,9 +21,12 @@ from kulkuri.holds.adapters.ortools_assignment import MinCostFlowSolver
 from kulkuri.holds.adapters.title_cache import TitleCache
 from kulkuri.holds.config import HoldsConfig, HoldsSettings
 from kulkuri.holds.domain.consortium import Consortium
+from kulkuri.holds.entrypoints.http import holds_router
 from kulkuri.holds.service_layer.expiry import HoldExpiry
 from kulkuri.holds.service_layer.handlers import CirculationHandler
 from kulkuri.holds.service_layer.reassignment_job import NightlyReassignment
+from kulkuri.shared.auth import authority_from
+from kulkuri.shared.auth_http import authenticator
 from kulkuri.shared.db.migrations import MigrationSet
 from kulkuri.shared.events import CIRCULATION_EVENTS, TRANSPORT_EVENTS, EventCodec
 from kulkuri.shared.messaging import CIRCULATION, HOLDS, TRANSPORT
@@ -140,3 +145,33 @@ def build_runtime(
         outbox_settings=config.outbox,
         hooks=hooks or FaultHooks(),
     )
+
+
+@dataclass(frozen=True)
+class HoldsService:
+    """The runtime (consumers, relay, jobs) and the read API that shares its pool."""
+
+    runtime: ServiceRuntime
+    routers: list[APIRouter]
+
+
+def build_service(
+    config: HoldsConfig,
+    *,
+    database_url: str,
+    bootstrap_servers: str,
+    metrics: MessagingMetrics,
+    consortium: Consortium | None = None,
+) -> HoldsService:
+    """The holds service as ``kulkuri holds run`` and ``kulkuri up`` serve it: its API takes
+    tokens signed with ``AUTH_TOKEN_SECRET``."""
+    members = consortium or load_consortium(config.holds)
+    runtime = build_runtime(
+        config,
+        database_url=database_url,
+        bootstrap_servers=bootstrap_servers,
+        metrics=metrics,
+        consortium=members,
+    )
+    principal = authenticator(authority_from(config.auth))
+    return HoldsService(runtime, [holds_router(lambda: runtime.pool, principal, members)])

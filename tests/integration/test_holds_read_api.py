@@ -1,5 +1,6 @@
 """The holds read API over the running service: a hold's history, a title's queue, a
-library's pull list for a day, decision counts; reasons for 404s; no patron in sight."""
+library's pull list for a day, decision counts; reasons for 404s; no patron in sight. (Who
+may call what is walked in tests/security/test_access_table.py.)"""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from prometheus_client import CollectorRegistry
 
 from kulkuri.holds.adapters.consortium_config import SAMPLE_LASTU, load_consortium_config
 from kulkuri.holds.entrypoints.http import holds_router
+from kulkuri.shared.auth import Role, TokenAuthority
+from kulkuri.shared.auth_http import authenticator
 from kulkuri.shared.events import (
     EventCodec,
     HoldPlaced,
@@ -32,6 +35,8 @@ LAHTI_MAIN, HOLLOLA = "85910", "85708"  # Lahden pääkirjasto, Hollolan pääki
 MONDAY = datetime(2026, 8, 3, 7, 0, tzinfo=UTC)  # 10:00 in Lahti; both libraries open
 PATRONISH = {"patron", "patron_id", "borrower", "borrowernumber", "cardnumber", "card"}
 PATRONISH |= {"user", "user_id", "name", "email", "phone", "address", "ssn", "barcode"}
+AUTHORITY = TokenAuthority("holds-read-test-secret-of-32-bytes!!")
+COORDINATOR = {"Authorization": f"Bearer {AUTHORITY.issue(Role.COORDINATOR)}"}
 
 
 @pytest.fixture
@@ -48,9 +53,11 @@ async def client(
         consortium=consortium,
     ) as runtime:
         app = FastAPI()
-        app.include_router(holds_router(lambda: runtime.pool, consortium))
+        app.include_router(holds_router(lambda: runtime.pool, authenticator(AUTHORITY), consortium))
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://holds") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://holds", headers=COORDINATOR
+        ) as http:
             yield http, registry
 
 
@@ -169,7 +176,7 @@ async def test_read_api_shows_holds_queues_pull_lists_and_decisions(
 async def test_the_api_is_documented_and_waits_for_the_runtime() -> None:
     consortium = load_consortium_config(SAMPLE_LASTU)
     app = FastAPI()
-    app.include_router(holds_router(lambda: None, consortium))
+    app.include_router(holds_router(lambda: None, authenticator(AUTHORITY), consortium))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://holds") as http:
         paths = set((await http.get("/openapi.json")).json()["paths"])
@@ -181,6 +188,7 @@ async def test_the_api_is_documented_and_waits_for_the_runtime() -> None:
             "/holds/reassignment/latest",
         }
         assert (await http.get("/docs")).status_code == 200
-        waiting = await http.get("/holds/holds/any")
+        assert (await http.get("/holds/holds/any")).status_code == 401  # the token comes first
+        waiting = await http.get("/holds/holds/any", headers=COORDINATOR)
         assert waiting.status_code == 503
         assert waiting.json()["detail"]["reason"] == "not_started"

@@ -23,6 +23,8 @@ from kulkuri.holds.domain.reassignment import Assignment, AssignmentProblem, Ass
 from kulkuri.holds.domain.title import Title
 from kulkuri.holds.entrypoints.http import holds_router
 from kulkuri.holds.service_layer.reassignment_job import NightlyReassignment
+from kulkuri.shared.auth import Role, TokenAuthority
+from kulkuri.shared.auth_http import authenticator
 from kulkuri.shared.db.migrations import MigrationSet, upgrade
 from kulkuri.shared.db.pool import create_pool
 from kulkuri.shared.messaging import HOLDS
@@ -170,11 +172,13 @@ async def test_the_cutoff_gives_holds_cheaper_copies_once_and_reports_it(
     assert await again(pool) is None
     assert len(await outbox(pool, schema)) == 10
 
+    authority = TokenAuthority("reassignment-test-secret-of-32-bytes")
     app = FastAPI()
-    app.include_router(holds_router(lambda: pool, RULES, schema=schema))
+    app.include_router(holds_router(lambda: pool, authenticator(authority), RULES, schema=schema))
     transport = httpx.ASGITransport(app=app)
+    operator = {"Authorization": f"Bearer {authority.issue(Role.OPERATOR)}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://holds") as http:
-        latest = (await http.get("/holds/reassignment/latest")).json()
+        latest = (await http.get("/holds/reassignment/latest", headers=operator)).json()
     assert latest["day"] == "2026-11-24"
     assert (latest["cost_before_m"], latest["cost_after_m"]) == (296_000, 135_000)
     assert latest["saving_pct"] == 54.39

@@ -64,3 +64,11 @@ def test_an_unsigned_token_is_refused() -> None:
 def test_a_short_secret_is_not_accepted() -> None:
     with pytest.raises(ValueError, match="at least 32 bytes"):
         TokenAuthority("short")
+
+
+def test_operator_and_integration_tokens_name_no_library() -> None:
+    authority = TokenAuthority(SECRET)
+    for role in (Role.OPERATOR, Role.INTEGRATION):
+        assert authority.verify(authority.issue(role)) == Principal(role)
+        with pytest.raises(ValueError, match="staff token names exactly one library"):
+            authority.issue(role, library="85708")

@@ -1,23 +1,15 @@
 """Who may call the transport API: bearer tokens checked against the role an endpoint needs.
 
 ``staff`` tokens name one library and may act only there; ``driver`` tokens load and unload
-crates anywhere; ``coordinator`` tokens read and plan for every library. See
-:mod:`kulkuri.shared.auth` for the tokens themselves.
+crates anywhere; ``coordinator`` tokens read and plan for every library; ``operator`` tokens
+read the overdue transfers. See :mod:`kulkuri.shared.auth` for the tokens themselves and
+docs/security.md for the whole table.
 """
 
 from kulkuri.shared.auth import Principal, Role
-from kulkuri.shared.auth_http import authenticator, problem, require_role
+from kulkuri.shared.auth_http import authenticator, problem, require_library, require_role, who
 
 __all__ = ["authenticator", "problem", "require_library", "require_role", "require_scanner"]
-
-
-def require_library(principal: Principal, library: str) -> None:
-    """403 unless the caller may read or plan for ``library``: its staff or a coordinator."""
-    if principal.role is Role.COORDINATOR:
-        return
-    if principal.role is Role.STAFF and principal.library == library:
-        return
-    raise problem(403, "wrong_library", f"{_who(principal)}; expected staff of {library}")
 
 
 def require_scanner(principal: Principal, library: str, *, crate_scan: bool) -> None:
@@ -28,10 +20,4 @@ def require_scanner(principal: Principal, library: str, *, crate_scan: bool) -> 
     if principal.role is Role.DRIVER and crate_scan:
         return
     expected = f"a staff token of {library}" + (" or a driver token" if crate_scan else "")
-    raise problem(403, "wrong_library", f"{_who(principal)}; expected {expected}")
-
-
-def _who(principal: Principal) -> str:
-    if principal.role is Role.STAFF:
-        return f"this token is for library {principal.library}"
-    return f"this is a {principal.role} token"
+    raise problem(403, "wrong_library", f"{who(principal)}; expected {expected}")

@@ -141,8 +141,8 @@ def transport_router(
     async def overdue(
         caller: Caller, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
     ) -> list[dict[str, Any]]:
-        """Transfers reported overdue and not yet received (coordinators)."""
-        require_role(caller, Role.COORDINATOR)
+        """Transfers reported overdue and not yet received (coordinators, operators)."""
+        require_role(caller, Role.COORDINATOR, Role.OPERATOR)
         async with pool().acquire() as conn:
             return await queries.overdue(conn, limit)
 
