@@ -11,6 +11,8 @@ Knobs (all optional, strings as they come from settings):
 - ``gls_lambda``: guided local search's penalty factor (OR-Tools' default 0.1);
 - ``neighbors_ratio`` and ``min_neighbors``: local-search moves only between each node and
   this share (at least this many) of its nearest nodes (OR-Tools' default: all of them);
+- ``operators``: local-search operators to switch on (``name``) or off (``-name``),
+  comma-separated, by their OR-Tools names without ``use_`` (``cross_exchange,-or_opt``);
 - ``hub_legs``: ``hub_nodes`` models the hub end of each leg as a stop at the hub, so a van
   may come back mid-day to unload and reload, whatever its depot; ``at_depot`` (every van
   based at the hub) loads all of a van's deliveries before it leaves and unloads its pickups
@@ -27,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from kulkuri.routing.domain.errors import RoutingInputError
 from kulkuri.routing.domain.problem import Mode, RoutingProblem, SolveLimits
@@ -51,6 +54,7 @@ KNOBS = frozenset(
         "gls_lambda",
         "neighbors_ratio",
         "min_neighbors",
+        "operators",
     }
 )
 
@@ -115,7 +119,27 @@ def search_parameters(strategy: str, limits: SolveLimits, time_limit_s: float) -
         params.ls_operator_min_neighbors = _positive_int(
             "min_neighbors", limits.extra["min_neighbors"]
         )
+    for name, on in _operators(limits.extra.get("operators", "")):
+        setattr(params.local_search_operators, f"use_{name}", _BOOL[on])
     return params
+
+
+_BOOL = {
+    True: optional_boolean_pb2.OptionalBoolean.Value("BOOL_TRUE"),
+    False: optional_boolean_pb2.OptionalBoolean.Value("BOOL_FALSE"),
+}
+
+
+def _operators(spec: str) -> list[tuple[str, bool]]:
+    fields = pywrapcp.DefaultRoutingSearchParameters().local_search_operators.DESCRIPTOR.fields
+    known = {f.name.removeprefix("use_") for f in fields}
+    chosen = []
+    for item in (i.strip() for i in spec.split(",") if i.strip()):
+        name = item.removeprefix("-")
+        if name not in known:
+            raise RoutingInputError(f"operators: unknown OR-Tools operator {name!r}")
+        chosen.append((name, not item.startswith("-")))
+    return chosen
 
 
 def _enum(kind: Any, name: str) -> int:

@@ -168,6 +168,7 @@ def test_unknown_engine_knob_is_refused() -> None:
         ("neighbors_ratio", "1.5"),
         ("neighbors_ratio", "most"),
         ("min_neighbors", "-2"),
+        ("operators", "cross_exchange,teleport"),
     ],
 )
 def test_search_knob_out_of_range_is_refused(knob: str, value: str) -> None:
@@ -177,7 +178,12 @@ def test_search_knob_out_of_range_is_refused(knob: str, value: str) -> None:
 
 
 def test_search_knobs_in_range_still_find_the_plan() -> None:
-    knobs = {"gls_lambda": "0.3", "neighbors_ratio": "0.5", "min_neighbors": "2"}
+    knobs = {
+        "gls_lambda": "0.3",
+        "neighbors_ratio": "0.5",
+        "min_neighbors": "2",
+        "operators": "cross_exchange,-or_opt",
+    }
     plan = solve(
         problem(LINE, [out("a", 1), out("b", 3)]), replace(QUICK, extra={**QUICK.extra, **knobs})
     )
