@@ -12,6 +12,10 @@ import pytest
 # The nightly re-assignment runs on the wall clock; a test run that crosses the cut-off must
 # not re-plan other tests' holds. Its own tests drive it with a fixed clock.
 os.environ.setdefault("HOLDS_REASSIGN_ENABLED", "false")
+# Closed holds are deleted HOLDS_HISTORY_RETENTION_DAYS after they closed, by the wall clock;
+# the tests' holds are dated months back, so a service started later in the session would
+# delete the closed holds of the tests before it. Its own tests drive it with a fixed clock.
+os.environ.setdefault("HOLDS_HISTORY_RETENTION_DAYS", "36500")
 
 from kulkuri.shared.local import (
     LocalBroker,

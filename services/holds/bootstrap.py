@@ -24,6 +24,7 @@ from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.holds.entrypoints.http import holds_router
 from kulkuri.holds.service_layer.expiry import HoldExpiry
 from kulkuri.holds.service_layer.handlers import CirculationHandler
+from kulkuri.holds.service_layer.history_retention import HoldHistoryRetention
 from kulkuri.holds.service_layer.reassignment_job import NightlyReassignment
 from kulkuri.shared.auth import authority_from
 from kulkuri.shared.auth_http import authenticator
@@ -88,6 +89,7 @@ def holds_spec(
         periodic_jobs=[
             PeriodicJob("holds-gauges", config.holds.gauge_interval_s, metrics.refresh),
             PeriodicJob("holds-expiry", config.holds.expiry_interval_s, _discard(expiry)),
+            history_retention_job(config.holds),
             *reassignment_jobs(config.holds, members, metrics),
         ],
     )
@@ -111,6 +113,16 @@ def reassignment_jobs(
         await job(pool)
 
     return [PeriodicJob("holds-reassignment", settings.reassign_check_interval_s, run)]
+
+
+def history_retention_job(settings: HoldsSettings) -> PeriodicJob:
+    """Deletes closed holds past ``HOLDS_HISTORY_RETENTION_DAYS``."""
+    retention = HoldHistoryRetention(timedelta(days=settings.history_retention_days))
+
+    async def run(pool: asyncpg.Pool) -> None:
+        await retention(pool)
+
+    return PeriodicJob("holds-history-retention", settings.history_purge_interval_s, run)
 
 
 def transport_group(consumer_group: str) -> str:

@@ -56,6 +56,18 @@ class HoldsSettings(BaseSettings):
     reassign_check_interval_s: float = Field(
         default=60.0, gt=0, description="How often the job checks whether a run is due."
     )
+    # Holds carry no patron, but their history says when a copy waited for someone: keep it
+    # no longer than needed (docs/security.md). Longer than INBOX_RETENTION_DAYS, so a
+    # redelivered HoldPlaced is still recognised rather than placing a purged hold again.
+    history_retention_days: float = Field(
+        default=90.0,
+        ge=1,
+        description="Closed holds (collected, cancelled, expired) and their history are"
+        " deleted this long after they closed.",
+    )
+    history_purge_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often closed holds past retention are deleted."
+    )
 
 
 class HoldsConfig(ServiceConfig):
