@@ -1,0 +1,1 @@
+"""How people reach the reports: the HTTP API (``http``) and a standalone app (``app``)."""

@@ -1,0 +1,1 @@
+"""Jinja templates of the printable reports (A4 HTML)."""
