@@ -12,6 +12,7 @@ from rich.console import Console
 from kulkuri.cli.demo import DemoPlan
 from kulkuri.cli.lanes import lanes_app
 from kulkuri.cli.local_parts import database_for
+from kulkuri.cli.reports import reports_app
 from kulkuri.cli.routing import routing_app
 from kulkuri.cli.stack import run_alone
 from kulkuri.cli.transport import transport_app
@@ -36,6 +37,7 @@ app.add_typer(holds_app, name="holds")
 app.add_typer(transport_app, name="transport")
 app.add_typer(lanes_app, name="lanes")
 app.add_typer(routing_app, name="routing")
+app.add_typer(reports_app, name="reports")
 app.add_typer(schemas_app, name="schemas")
 console = Console(stderr=True)
 
