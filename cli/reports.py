@@ -102,7 +102,14 @@ def annual(
         chosen = sources.network(network)
         if library is not None and library not in chosen.library_ids:
             raise typer.BadParameter(f"{library!r} is not a library of {chosen.name}")
-        return lambda reader: annual_report(reader, chosen, year, settings.zone)
+        return lambda reader: annual_report(
+            reader,
+            chosen,
+            year,
+            settings.zone,
+            now=datetime.now(UTC),
+            hold_retention=settings.hold_retention,
+        )
 
     report = _run(settings, prepare)
     if library is not None:
@@ -203,7 +210,10 @@ def _cost_sharing_table(report: CostSharing) -> Table:
 
 
 def _annual_table(report: AnnualStatistics) -> Table:
-    table = Table(title=f"Annual statistics {report.year}: {report.network}")
+    table = Table(
+        title=f"Annual statistics {report.year}: {report.network}",
+        caption="\n".join(report.notes) or None,
+    )
     table.add_column("Library")
     table.add_column("Municipality")
     for heading in ("Sent", "Received", "Holds placed", "Holds filled", "Median days"):

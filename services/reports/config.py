@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,16 @@ class ReportsSettings(BaseSettings):
         description="The routing TOML whose vans' rates price the plans; unset: the shipped"
         " routing file of the network.",
     )
+    # The holds service's own setting, read here too, so that a year reaching back before it
+    # is reported as incomplete.
+    holds_retention_days: float = Field(
+        default=90.0,
+        gt=0,
+        validation_alias=AliasChoices(
+            "REPORTS_HOLDS_RETENTION_DAYS", "HOLDS_HISTORY_RETENTION_DAYS"
+        ),
+        description="How long the holds service keeps closed holds (its default: 90 days).",
+    )
     timezone: str = Field(
         default="Europe/Helsinki", description="Where the reports' days and years begin."
     )
@@ -39,6 +50,10 @@ class ReportsSettings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def hold_retention(self) -> timedelta:
+        return timedelta(days=self.holds_retention_days)
 
     @property
     def schemas(self) -> ReportSchemas:

@@ -81,6 +81,7 @@ def annual_json(report: AnnualStatistics) -> dict[str, Any]:
         "year": report.year,
         "libraries": [_annual_dict(row) for row in report.rows],
         "total": None if report.total is None else _annual_dict(report.total),
+        "notes": list(report.notes),
     }
 
 

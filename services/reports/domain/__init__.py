@@ -10,6 +10,7 @@ from kulkuri.reports.domain.annual import (
     LibraryYear,
     YearActivity,
     annual_statistics,
+    hold_history_notes,
     median_days,
 )
 from kulkuri.reports.domain.cost_sharing import (
@@ -66,6 +67,7 @@ __all__ = [
     "euros",
     "exact_shares",
     "fleet_cost",
+    "hold_history_notes",
     "median_days",
     "share_costs",
     "split_cents",

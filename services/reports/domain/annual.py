@@ -12,13 +12,18 @@ Per library of the network, for the calendar year in local time:
 
 Holds on digital-only titles, which the holds service passes through, are not counted: no
 copy of theirs is filled from a shelf or travels.
+
+The holds service deletes closed holds (collected, cancelled, expired) a while after they
+close (``HOLDS_HISTORY_RETENTION_DAYS``). A year that reaches back before that window has lost
+some of its holds, and its report says so (``hold_history_notes``); transfers are kept.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from kulkuri.reports.domain.network import MemberLibrary, Network
@@ -44,11 +49,12 @@ class AnnualStatistics:
     year: int
     rows: tuple[LibraryYear, ...]
     total: LibraryYear | None  # None when the report is one library's alone
+    notes: tuple[str, ...] = ()
 
     def only(self, library_id: str) -> AnnualStatistics:
         """The one library's row, without the network's total."""
         rows = tuple(row for row in self.rows if row.library_id == library_id)
-        return AnnualStatistics(self.network, self.year, rows, None)
+        return replace(self, rows=rows, total=None)
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,25 @@ def median_days(seconds: Sequence[float]) -> Decimal | None:
     return days.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def annual_statistics(network: Network, year: int, activity: YearActivity) -> AnnualStatistics:
+def hold_history_notes(
+    year_start: datetime, now: datetime, retention: timedelta | None
+) -> tuple[str, ...]:
+    """A warning when holds of the year may have been deleted already: those closed before
+    ``now - retention``. ``retention`` None: the holds service deletes nothing."""
+    if retention is None or year_start >= now - retention:
+        return ()
+    kept_since = (now - retention).astimezone(year_start.tzinfo).date().isoformat()
+    return (
+        f"The holds service deletes closed holds {retention.days} days after they close: "
+        f"holds collected, cancelled or expired before {kept_since} are no longer stored, so "
+        "holds placed, holds filled and the median hold time may count too few. Transfers "
+        "are complete.",
+    )
+
+
+def annual_statistics(
+    network: Network, year: int, activity: YearActivity, notes: tuple[str, ...] = ()
+) -> AnnualStatistics:
     rows = tuple(_row(member, activity) for member in network.members)
     everyone = [s for m in network.members for s in activity.hold_seconds.get(m.library_id, ())]
     total = LibraryYear(
@@ -81,7 +105,7 @@ def annual_statistics(network: Network, year: int, activity: YearActivity) -> An
         holds_filled=sum(r.holds_filled for r in rows),
         median_hold_days=median_days(everyone),
     )
-    return AnnualStatistics(network.name, year, rows, total)
+    return AnnualStatistics(network.name, year, rows, total, notes)
 
 
 def _row(member: MemberLibrary, activity: YearActivity) -> LibraryYear:

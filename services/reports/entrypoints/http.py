@@ -110,7 +110,14 @@ def reports_router(
                     f"this token is for library {caller.library}, not a library of {chosen.name}",
                 )
             async with readers() as reader:
-                report = await annual_report(reader, chosen, year, zone)
+                report = await annual_report(
+                    reader,
+                    chosen,
+                    year,
+                    zone,
+                    now=clock(),
+                    hold_retention=sources.settings.hold_retention,
+                )
         except ReportError as exc:
             raise _refused(exc) from exc
         except ServiceTablesMissing as exc:

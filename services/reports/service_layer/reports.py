@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 
 from kulkuri.reports.domain import (
@@ -23,6 +23,7 @@ from kulkuri.reports.domain import (
     YearActivity,
     annual_statistics,
     fleet_cost,
+    hold_history_notes,
     share_costs,
 )
 
@@ -75,8 +76,15 @@ async def cost_sharing_report(
 
 
 async def annual_report(
-    reader: ReportReader, network: Network, year: int, zone: tzinfo
+    reader: ReportReader,
+    network: Network,
+    year: int,
+    zone: tzinfo,
+    *,
+    now: datetime,
+    hold_retention: timedelta | None,
 ) -> AnnualStatistics:
+    """``hold_retention``: how long the holds service keeps closed holds (None: forever)."""
     start, end = Period.year(year).bounds(zone)
     items = await reader.items_moved(start, end)
     activity = YearActivity(
@@ -85,4 +93,5 @@ async def annual_report(
         placed=await reader.holds_placed(start, end),
         hold_seconds=await reader.hold_seconds(start, end),
     )
-    return annual_statistics(network, year, activity)
+    notes = hold_history_notes(start, now, hold_retention)
+    return annual_statistics(network, year, activity, notes)

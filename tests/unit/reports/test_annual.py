@@ -3,11 +3,19 @@ hold time in days."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from kulkuri.reports.domain import YearActivity, annual_statistics, median_days
+from kulkuri.reports.domain import (
+    Period,
+    YearActivity,
+    annual_statistics,
+    hold_history_notes,
+    median_days,
+)
 from tests.unit.reports.samples import HEINOLA, LAHTI_MAIN, LIIPOLA, NETWORK, OUTSIDE, SYSMA
 
 DAY = 86_400
@@ -73,3 +81,20 @@ def test_one_librarys_report_has_its_row_and_no_total() -> None:
     mine = annual_statistics(NETWORK, 2026, activity()).only(HEINOLA)
     assert [r.library_id for r in mine.rows] == [HEINOLA]
     assert mine.total is None
+
+
+def test_a_year_reaching_back_before_the_holds_retention_says_its_holds_may_be_too_few() -> None:
+    start, _ = Period.year(2026).bounds(ZoneInfo("Europe/Helsinki"))
+    now = datetime(2027, 1, 15, 12, tzinfo=UTC)
+    (note,) = hold_history_notes(start, now, timedelta(days=90))
+    assert "deletes closed holds 90 days after they close" in note
+    assert "before 2026-10-17 are no longer stored" in note
+    assert hold_history_notes(start, now, timedelta(days=400)) == ()
+    assert hold_history_notes(start, now, None) == ()
+    midsummer = datetime(2026, 6, 30, 12, tzinfo=UTC)  # the year so far is all kept
+    assert hold_history_notes(start, midsummer, timedelta(days=365)) == ()
+
+
+def test_the_note_stays_on_one_librarys_report() -> None:
+    report = annual_statistics(NETWORK, 2026, activity(), notes=("holds deleted",))
+    assert report.only(HEINOLA).notes == ("holds deleted",)

@@ -59,7 +59,13 @@ def test_a_total_that_divides_evenly_is_split_exactly_in_proportion(
         (1, {"small": 1, "big": 2}, {"small": 0, "big": 1}),
         (0, {"a": 5, "b": 7}, {"a": 0, "b": 0}),
     ],
-    ids=["largest-fraction", "tie-by-name", "zero-weight-pays-nothing", "larger-fraction-wins", "nothing"],
+    ids=[
+        "largest-fraction",
+        "tie-by-name",
+        "zero-weight-pays-nothing",
+        "larger-fraction-wins",
+        "nothing",
+    ],
 )
 def test_the_cents_left_over_go_to_the_largest_fractions(
     total: int, by: dict[str, int], expected: dict[str, int]
