@@ -15,6 +15,7 @@ from kulkuri.cli.local_parts import database_for
 from kulkuri.cli.reports import reports_app
 from kulkuri.cli.routing import routing_app
 from kulkuri.cli.stack import run_alone
+from kulkuri.cli.tokens import issue_token
 from kulkuri.cli.transport import transport_app
 from kulkuri.cli.up import run_local_stack
 from kulkuri.holds.bootstrap import MIGRATIONS as HOLDS_MIGRATIONS
@@ -39,6 +40,7 @@ app.add_typer(lanes_app, name="lanes")
 app.add_typer(routing_app, name="routing")
 app.add_typer(reports_app, name="reports")
 app.add_typer(schemas_app, name="schemas")
+app.command("token")(issue_token)
 console = Console(stderr=True)
 
 
