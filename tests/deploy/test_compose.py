@@ -47,6 +47,12 @@ def test_dockerfile_passes_hadolint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_both_image_stages_start_from_one_pinned_slim_base() -> None:
+    bases = re.findall(r"^FROM (\S+) AS \w+$", DOCKERFILE.read_text(), flags=re.MULTILINE)
+    assert len(bases) == 2 and len(set(bases)) == 1, bases  # the wheels match the runtime
+    assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+", bases[0]), bases[0]
+
+
 def test_the_image_runs_a_real_command_by_default() -> None:
     assert _dockerfile_instruction("ENTRYPOINT") == ["kulkuri"]
     _check_command(_dockerfile_instruction("CMD"))
@@ -179,6 +185,25 @@ def test_compose_starts_services_after_their_topics_and_schemas(
         if "DATABASE_URL" in env and name != "migrate":
             assert needs["migrate"]["condition"] == "service_completed_successfully", name
     assert "DATABASE_URL" not in services["lanes"]["environment"]  # it has no database
+
+
+def test_compose_starts_each_container_after_what_it_needs_is_ready(
+    compose_model: dict[str, Any],
+) -> None:
+    # Long-running services say when they are ready; one-shot jobs (restart "no") finish.
+    services = compose_model["services"]
+    one_shot = {name for name, s in services.items() if s.get("restart", "no") == "no"}
+    assert one_shot == {"kafka-init", "migrate"}, one_shot
+    kulkuri = _compose_kulkuri(compose_model)
+    for name, service in services.items():
+        if name not in one_shot:
+            check = service.get("healthcheck", {})
+            assert not check.get("disable"), name
+            # The kulkuri image brings its own HEALTHCHECK; every other image needs one here.
+            assert check.get("test") or name in kulkuri, name
+        for needed, how in (service.get("depends_on") or {}).items():
+            expected = "service_completed_successfully" if needed in one_shot else "service_healthy"
+            assert how["condition"] == expected, (name, needed, how)
 
 
 def test_compose_publishes_the_http_services_on_loopback_ports(
