@@ -13,7 +13,7 @@ from kulkuri.routing.solver.ortools_params import hub_legs_at_depot
 
 from .builders import QUICK, back, out, problem, used_routes, van, visits
 
-LINE = [(0, 0), (10, 0), (20, 0)]  # 10 minutes apart
+LINE = [(0, 0), (10, 0), (10, 10)]  # P1 10 minutes from the hub, P2 10 beyond it
 HUB_PER_CRATE_S = 60
 
 
@@ -57,7 +57,8 @@ def test_by_default_a_day_that_fits_the_fleet_is_one_trip_per_van() -> None:
 
     [route] = used_routes(plan)
     assert plan.dropped == ()
-    assert visits(route) == ["P0", "P1", "P2", "P0"]
+    assert visits(route)[0] == visits(route)[-1] == "P0"
+    assert sorted(visits(route)[1:-1]) == ["P1", "P2"]  # either way round
     assert set(route.stops[0].load) == {"a", "c"}
     assert set(route.stops[-1].unload) == {"b", "d"}
 
