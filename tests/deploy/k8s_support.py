@@ -32,6 +32,16 @@ def _workloads(manifests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _autoscalers(manifests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each HorizontalPodAutoscaler's spec, by the "Kind/name" of the workload it scales."""
+    specs = {}
+    for doc in manifests:
+        if doc["kind"] == "HorizontalPodAutoscaler":
+            target = doc["spec"]["scaleTargetRef"]
+            specs[f"{target['kind']}/{target['name']}"] = doc["spec"]
+    return specs
+
+
 def _k8s_environment(
     manifests: list[dict[str, Any]], where: str, container: dict[str, Any]
 ) -> tuple[set[str], dict[str, str]]:

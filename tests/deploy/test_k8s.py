@@ -1,4 +1,4 @@
-"""The kustomize base renders, validates and agrees with the code it deploys."""
+"""The kustomize base and every overlay render, validate and agree with the code they deploy."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ from tests.deploy.deploy_support import (
     CONTAINER_TMP,
     ENGINE_DISTRIBUTIONS,
     HOLDS_K8S,
+    K8S,
+    K8S_DEPLOYMENTS,
     K8S_README,
+    K8S_TOPICS,
     KUBERNETES_VERSIONS,
     LANES_K8S,
     MIGRATE_K8S,
@@ -31,6 +34,7 @@ from tests.deploy.deploy_support import (
     _under,
 )
 from tests.deploy.k8s_support import (
+    _autoscalers,
     _containers,
     _cpu_cores,
     _k8s_command,
@@ -41,6 +45,12 @@ from tests.deploy.k8s_support import (
     _workloads,
     _writable_mounts,
 )
+
+
+def test_every_kustomization_in_the_repository_is_checked() -> None:
+    # A new overlay must be added to K8S_DEPLOYMENTS (or K8S_TOPICS) to be deployable.
+    found = {path.parent for path in K8S.rglob("kustomization.yaml")}
+    assert found == set(K8S_DEPLOYMENTS.values()) | {path for path, _ in K8S_TOPICS.values()}
 
 
 def test_every_k8s_manifest_is_valid_for_kubernetes(
@@ -146,7 +156,7 @@ def test_k8s_runs_exactly_one_lane_worker(manifests: list[dict[str, Any]]) -> No
     # rolling update that would run two for a while.
     assert lanes["spec"]["replicas"] == 1
     assert lanes["spec"]["strategy"] == {"type": "Recreate"}
-    assert not [d for d in manifests if d["kind"] == "HorizontalPodAutoscaler"]
+    assert "Deployment/kulkuri-lanes" not in _autoscalers(manifests)
 
 
 def test_k8s_lane_worker_runs_for_apache_kafka_on_a_read_only_root(
@@ -179,6 +189,7 @@ def test_k8s_routing_has_room_for_its_solver(manifests: list[dict[str, Any]]) ->
     assert _cpu_cores(limits["cpu"]) >= 2, limits
     assert _memory_bytes(limits["memory"]) >= 1 << 30, limits
     assert doc["spec"]["replicas"] == 1  # plans are per day: one planner is enough
+    assert "Deployment/kulkuri-routing" not in _autoscalers(manifests)
     # A liveness probe that gave up within one plan could kill every long search.
     live = container["livenessProbe"]
     window = live["periodSeconds"] * live["failureThreshold"]
