@@ -14,8 +14,12 @@ import kulkuri.shared
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE_ROOTS = {"cli": "kulkuri/cli", "shared": "kulkuri/shared"} | {
-    f"services/{name}": f"kulkuri/{name}" for name in ("holds", "transport", "routing")
+    f"services/{service.name}": f"kulkuri/{service.name}"
+    for service in sorted((REPO / "services").iterdir())
+    if (service / "__init__.py").exists()
 }
+# Files the code reads at run time: data, templates, samples, migration templates.
+DATA_SUFFIXES = {".csv", ".toml", ".html", ".css", ".mako", ".typed"}
 
 
 def _expected_packages() -> set[str]:
@@ -25,6 +29,15 @@ def _expected_packages() -> set[str]:
         for init in (REPO / source).rglob("__init__.py"):
             relative = init.parent.relative_to(REPO / source)
             found.add("/".join(filter(None, [target, relative.as_posix().strip(".")])))
+    return found
+
+
+def _expected_data_files() -> set[str]:
+    found = set()
+    for source, target in SOURCE_ROOTS.items():
+        for path in (REPO / source).rglob("*"):
+            if path.suffix in DATA_SUFFIXES and "__pycache__" not in path.parts:
+                found.add(f"{target}/{path.relative_to(REPO / source).as_posix()}")
     return found
 
 
@@ -57,6 +70,8 @@ def test_the_wheel_holds_every_package_its_data_and_migrations(wheel: Path) -> N
     names = set(zipfile.ZipFile(wheel).namelist())
     packages = {name.rsplit("/", 1)[0] for name in names if name.endswith("/__init__.py")}
     assert _expected_packages() <= packages, "pyproject.toml's package list is missing some"
+    missing = sorted(_expected_data_files() - names)
+    assert not missing, f"pyproject.toml's package data is missing {missing}"
     for needed in (
         "kulkuri/shared/data/finnish_libraries.csv",
         "kulkuri/shared/py.typed",
