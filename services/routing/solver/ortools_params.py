@@ -48,6 +48,7 @@ LADDER = (
     "LOCAL_CHEAPEST_INSERTION",
     "ALL_UNPERFORMED",
 )
+PORTFOLIO_MAX_SHIPMENTS = 50
 KNOBS = frozenset(
     {
         "first_solution",
@@ -88,6 +89,19 @@ def hub_legs_at_depot(problem: RoutingProblem, limits: SolveLimits) -> bool:
             "re-plan a day in progress with hub_nodes"
         )
     return True
+
+
+def layouts(problem: RoutingProblem, limits: SolveLimits) -> tuple[bool, ...]:
+    """The layouts to search, in turn, each with an equal share of the time: anchored
+    (one trip per van) or not. Where ``auto`` chooses one trip per van for a day of at most
+    ``PORTFOLIO_MAX_SHIPMENTS``, reloading at the hub is tried too: a van back at the hub at
+    noon may save a second van (on one Lastu day 627 € against 644 €), and a day this small
+    converges in half the time either way."""
+    anchored = hub_legs_at_depot(problem, limits)
+    small = len(problem.shipments) <= PORTFOLIO_MAX_SHIPMENTS
+    if anchored and small and limits.extra.get("hub_legs", "auto") == "auto":
+        return (True, False)
+    return (anchored,)
 
 
 def _one_trip_each_way(problem: RoutingProblem) -> bool:

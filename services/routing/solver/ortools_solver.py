@@ -5,11 +5,15 @@ searches with the time left; the first rung that yields a solution gives the pla
 guided local search has improved it until the time limit (or ``solution_limit``). Since
 every stop is optional, the last rung (start from the empty plan) always succeeds; should
 even that run out of time, the plan drops everything.
+
+A small hub day that could be one trip per van is also planned with reloading at the hub,
+each model with half the time, and the cheaper plan is kept (``ortools_params.layouts``).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from kulkuri.routing.domain.plan import RoutePlan, SolverStats
@@ -17,13 +21,9 @@ from kulkuri.routing.domain.problem import RoutingProblem, SolveLimits
 from kulkuri.routing.solver import ortools_extract
 from kulkuri.routing.solver.checks import NOT_SERVED, screen, validate
 from kulkuri.routing.solver.interface import Progress, ProgressCallback
-from kulkuri.routing.solver.nodes import build_layout
+from kulkuri.routing.solver.nodes import Layout, build_layout
 from kulkuri.routing.solver.ortools_model import OrToolsModel, build_model
-from kulkuri.routing.solver.ortools_params import (
-    hub_legs_at_depot,
-    search_parameters,
-    strategies,
-)
+from kulkuri.routing.solver.ortools_params import layouts, search_parameters, strategies
 from kulkuri.routing.solver.plans import idle_plan, in_problem_order, penalty_of, unserved
 
 MIN_RUNG_S = 0.2  # a later rung still gets this long when earlier ones used up the limit
@@ -43,28 +43,61 @@ class OrToolsSolver:
         shipments, set_aside = screen(problem)
         if not shipments:
             return idle_plan(problem, set_aside, self.name, time.perf_counter() - started)
-        layout = build_layout(problem, shipments, hub_legs_at_depot(problem, limits))
         offset = penalty_of(problem, set_aside)
+        tracker = _Tracker(progress, offset, started)
+        choices = layouts(problem, limits)
+        best: tuple[OrToolsModel, Any, str] | None = None
         failed: list[str] = []
-        for strategy in strategies(limits):
-            left = max(MIN_RUNG_S, limits.time_limit_s - (time.perf_counter() - started))
-            model = build_model(problem, layout)
-            tracker = _Tracker(model.routing, progress, offset, started)
-            model.routing.AddAtSolutionCallback(tracker)
-            solution = model.routing.SolveWithParameters(search_parameters(strategy, limits, left))
-            if solution is not None:
-                stats = SolverStats(
-                    engine=self.name,
-                    strategy=strategy,
-                    wall_s=time.perf_counter() - started,
-                    objective=solution.ObjectiveValue() + offset,
-                    solutions=tracker.improving,
-                )
-                return _plan(model, solution, set_aside, stats, failed)
-            failed.append(strategy)
-        dropped = in_problem_order(problem, set_aside + unserved(shipments, NOT_SERVED))
-        note = f"no solution from {', '.join(failed)}"
-        return idle_plan(problem, dropped, self.name, time.perf_counter() - started, (note,))
+        for k, anchored in enumerate(choices):
+            left = limits.time_limit_s - (time.perf_counter() - started)
+            budget = max(MIN_RUNG_S, left / (len(choices) - k))
+            layout = build_layout(problem, shipments, anchored)
+            found = _search(problem, layout, limits, budget, tracker)
+            failed += found.failed
+            if found.solution is None:
+                continue
+            if best is None or found.solution.ObjectiveValue() < best[1].ObjectiveValue():
+                best = (found.model, found.solution, found.strategy)
+            tracker.report(found.solution.ObjectiveValue())
+        if best is None:
+            dropped = in_problem_order(problem, set_aside + unserved(shipments, NOT_SERVED))
+            note = f"no solution from {', '.join(failed)}"
+            return idle_plan(problem, dropped, self.name, time.perf_counter() - started, (note,))
+        model, solution, strategy = best
+        stats = SolverStats(
+            engine=self.name,
+            strategy=strategy,
+            wall_s=time.perf_counter() - started,
+            objective=solution.ObjectiveValue() + offset,
+            solutions=tracker.improving,
+        )
+        return _plan(model, solution, set_aside, stats, failed)
+
+
+@dataclass
+class _Found:
+    model: OrToolsModel
+    solution: Any  # an OR-Tools Assignment, or None
+    strategy: str
+    failed: list[str]
+
+
+def _search(
+    problem: RoutingProblem, layout: Layout, limits: SolveLimits, budget_s: float, tracker: _Tracker
+) -> _Found:
+    """The ladder on one layout within ``budget_s``."""
+    started = time.perf_counter()
+    failed: list[str] = []
+    for strategy in strategies(limits):
+        left = max(MIN_RUNG_S, budget_s - (time.perf_counter() - started))
+        model = build_model(problem, layout)
+        tracker.watch(model.routing)
+        model.routing.AddAtSolutionCallback(tracker)
+        solution = model.routing.SolveWithParameters(search_parameters(strategy, limits, left))
+        if solution is not None:
+            return _Found(model, solution, strategy, failed)
+        failed.append(strategy)
+    return _Found(model, None, "", failed)
 
 
 def _plan(
@@ -87,20 +120,25 @@ def _plan(
 
 
 class _Tracker:
-    """Counts improving solutions and reports each; OR-Tools calls it on every solution."""
+    """Counts improving solutions across the searches of one plan and reports each; OR-Tools
+    calls it on every solution of the model it watches."""
 
-    def __init__(
-        self, routing: Any, progress: ProgressCallback | None, offset: int, started: float
-    ) -> None:
-        self._routing = routing
+    def __init__(self, progress: ProgressCallback | None, offset: int, started: float) -> None:
+        self._routing: Any = None
         self._progress = progress
         self._offset = offset
         self._started = started
         self._best: int | None = None
         self.improving = 0
 
+    def watch(self, routing: Any) -> None:
+        self._routing = routing
+
     def __call__(self) -> None:
-        objective = self._routing.CostVar().Value() + self._offset
+        self.report(self._routing.CostVar().Value())
+
+    def report(self, cost: int) -> None:
+        objective = cost + self._offset
         if self._best is not None and objective >= self._best:
             return
         self._best = objective

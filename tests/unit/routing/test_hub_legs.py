@@ -9,7 +9,7 @@ import pytest
 from kulkuri.routing.domain.plan import DroppedShipment, RoutePlan
 from kulkuri.routing.domain.problem import RoutingProblem, Shipment, SolveLimits, Van
 from kulkuri.routing.solver import OrToolsSolver
-from kulkuri.routing.solver.ortools_params import hub_legs_at_depot
+from kulkuri.routing.solver.ortools_params import hub_legs_at_depot, layouts
 
 from .builders import QUICK, back, out, problem, used_routes, van, visits
 
@@ -109,3 +109,22 @@ def test_hub_handling_counts_in_the_cost_of_van_hours(hub_legs: str) -> None:
     # 36 euros an hour is one cent a second: 20 minutes of loading cost 1,200 cents more.
     assert handled.stats and plain.stats
     assert handled.stats.objective - plain.stats.objective == 20 * HUB_PER_CRATE_S
+
+
+def test_a_small_day_keeps_a_reload_at_the_hub_when_it_saves_a_van() -> None:
+    dear = [van("V1", capacity=5, fixed_cost=1000.0), van("V2", capacity=5, fixed_cost=1000.0)]
+    p = problem(LINE, [out("a", 1, 4), out("b", 2, 4)], dear)
+
+    [one_van] = used_routes(solve(p))
+    assert visits(one_van).count("P0") == 3  # out, back to reload, out, back
+    assert len(used_routes(solve(p, legs("at_depot")))) == 2
+
+
+def test_only_small_days_are_planned_both_ways() -> None:
+    small = problem(LINE, [out(f"s{i}", 1 + i % 2) for i in range(50)], [van(capacity=60)])
+    large = replace(small, shipments=(*small.shipments, out("s50", 1)))
+
+    assert layouts(small, QUICK) == (True, False)
+    assert layouts(large, QUICK) == (True,)
+    assert layouts(small, legs("at_depot")) == (True,)
+    assert layouts(small, legs("hub_nodes")) == (False,)
