@@ -29,7 +29,7 @@ from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
-HOLLOLA, ASIKKALA, ORIMATTILA = "85708", "85033", "85418"
+HOLLOLA, ASIKKALA, HEINOLA = "85708", "85033", "85381"
 WHEN = datetime(2026, 8, 3, 10, 0, tzinfo=UTC)  # a Monday
 NO_PLAN_DAY = "2031-01-07"  # a day no test plans: routing answers 404, not a plan
 FOREIGN = TokenAuthority("another-consortium-key-of-32-bytes!!")
@@ -198,7 +198,7 @@ async def walk(client: httpx.AsyncClient, row: Row, call: Call) -> list[str]:
                 await expect(f"{role}", caller(role, call), cell == "yes", call)
             case "own library":
                 await expect(f"{role} of {call.owner}", caller(role, call), True, call)
-                await expect(f"{role} of {ORIMATTILA}", caller(role, call, ORIMATTILA), False, call)
+                await expect(f"{role} of {HEINOLA}", caller(role, call, HEINOLA), False, call)
             case "crate scans":
                 crate_scan = replace(call, body=call.crate_body)
                 await expect(f"{role}, crate scan", caller(role, call), True, crate_scan)
