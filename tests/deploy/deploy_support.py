@@ -40,6 +40,8 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 
 from kulkuri.cli.app import app as cli_app
+from kulkuri.holds.adapters.metrics import HoldsMetrics
+from kulkuri.holds.bootstrap import holds_spec
 from kulkuri.holds.config import HoldsConfig
 from kulkuri.routing.adapters.matrix_settings import RoutingMatrixSettings
 from kulkuri.routing.bootstrap import build_service
@@ -50,7 +52,7 @@ from kulkuri.shared.runtime import ServiceRuntime, ServiceSpec
 from kulkuri.transport.adapters.metrics import TransportMetrics
 from kulkuri.transport.bootstrap import legs_of, transport_spec
 from kulkuri.transport.config import TransportConfig
-from kulkuri.transport.lanes.settings import LaneConfig
+from kulkuri.transport.lanes.settings import LaneConfig, LaneSettings
 from kulkuri.transport.service_layer.scan_service import ScanService
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,6 +83,10 @@ K8S_TOPICS = {
 }
 
 CHECKOV_SKIPS = REPO / "deploy" / "checkov-skips.yaml"
+
+DEPLOY_DOC = REPO / "docs" / "deploy.md"
+
+README = REPO / "README.md"
 
 # The oldest release a managed cluster may still run, and the newest the schemas know.
 KUBERNETES_VERSIONS = ("1.33", "1.37")
@@ -268,6 +274,15 @@ def _topics_of(spec: ServiceSpec) -> set[str]:
     """What a service runtime creates and uses: its inputs, their dead letters, its outputs."""
     consumed = {t for sub in spec.subscriptions for t in sub.topics}
     return consumed | set(map(dead_letter_topic, consumed)) | set(spec.output_topics)
+
+
+def _service_topics() -> set[str]:
+    """Every topic the services and the lane worker create (the worker's own, named after its
+    app id, aside): inputs, their dead letters, outputs."""
+    holds = holds_spec(HoldsConfig(), HoldsMetrics(CollectorRegistry()))
+    lanes = LaneSettings()
+    shared = {lanes.movements_topic, dead_letter_topic(lanes.movements_topic), lanes.demand_topic}
+    return _topics_of(holds) | _topics_of(_transport_spec()) | _topics_of(_routing_spec()) | shared
 
 
 def _main_dependencies() -> set[str]:

@@ -20,7 +20,6 @@ from tests.deploy.deploy_support import (
     HOLDS_K8S,
     K8S,
     K8S_DEPLOYMENTS,
-    K8S_README,
     K8S_TOPICS,
     KUBERNETES_VERSIONS,
     LANES_K8S,
@@ -137,17 +136,6 @@ def test_k8s_services_with_an_api_take_their_token_secret_from_a_secret(
     for doc in manifests:
         if doc["kind"] == "ConfigMap":
             assert not {"DATABASE_URL", "AUTH_TOKEN_SECRET"} & set(doc["data"]), doc
-
-
-def test_k8s_readme_tells_the_operator_every_secret_to_create(
-    manifests: list[dict[str, Any]],
-) -> None:
-    readme = K8S_README.read_text()
-    needed = {ref for _, c in _containers(manifests) for ref in _secret_refs(c).values()}
-    assert ("kulkuri-auth", "token-secret") in needed
-    for name, key in needed:
-        assert re.search(rf"create secret generic {re.escape(name)}\b", readme), name
-        assert f"--from-literal={key}=" in readme, (name, key)
 
 
 def test_k8s_runs_exactly_one_lane_worker(manifests: list[dict[str, Any]]) -> None:

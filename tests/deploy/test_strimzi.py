@@ -8,12 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from prometheus_client import CollectorRegistry
 
-from kulkuri.holds.adapters.metrics import HoldsMetrics
-from kulkuri.holds.bootstrap import holds_spec
-from kulkuri.holds.config import HoldsConfig
-from kulkuri.shared.messaging import dead_letter_topic
 from kulkuri.shared.settings import InboxSettings
 from kulkuri.transport.lanes.settings import LaneSettings
 from tests.deploy.conftest import Render, load_manifests
@@ -21,22 +16,12 @@ from tests.deploy.deploy_support import (
     K8S_DEPLOYMENTS,
     K8S_TOPICS,
     _kafka_init_script,
-    _routing_spec,
+    _service_topics,
     _settings_from,
-    _topics_of,
-    _transport_spec,
 )
 from tests.deploy.k8s_support import _containers, _k8s_configs, _k8s_environment
 
 DAY_MS = 24 * 3600 * 1000
-
-
-def _service_topics() -> set[str]:
-    """What the services and the lane worker create: inputs, their dead letters, outputs."""
-    holds = holds_spec(HoldsConfig(), HoldsMetrics(CollectorRegistry()))
-    lanes = LaneSettings()
-    shared = {lanes.movements_topic, dead_letter_topic(lanes.movements_topic), lanes.demand_topic}
-    return _topics_of(holds) | _topics_of(_transport_spec()) | _topics_of(_routing_spec()) | shared
 
 
 @pytest.fixture(scope="module", params=sorted(K8S_TOPICS))
