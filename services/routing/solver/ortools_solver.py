@@ -94,10 +94,17 @@ def _search(
         tracker.watch(model.routing)
         model.routing.AddAtSolutionCallback(tracker)
         solution = model.routing.SolveWithParameters(search_parameters(strategy, limits, left))
-        if solution is not None:
+        if solution is not None and (strategy == "ALL_UNPERFORMED" or _serves(model, solution)):
             return _Found(model, solution, strategy, failed)
+        # Savings on pickup-and-delivery legs at the hub can start from a plan that serves
+        # nothing, and local search then stops at once: the next rung gets the time instead.
         failed.append(strategy)
     return _Found(model, None, "", failed)
+
+
+def _serves(model: OrToolsModel, solution: Any) -> bool:
+    routing = model.routing
+    return any(routing.IsVehicleUsed(solution, v) for v in range(routing.vehicles()))
 
 
 def _plan(
@@ -115,7 +122,13 @@ def _plan(
         routes=ortools_extract.routes(model, solution),
         dropped=dropped,
         stats=stats,
-        notes=tuple(f"no first solution from {s}" for s in failed),
+        # Worth a coordinator's attention only when every heuristic failed and the plan
+        # was grown from the empty one.
+        notes=(
+            (f"no first solution from {', '.join(dict.fromkeys(failed))}",)
+            if stats.strategy == "ALL_UNPERFORMED"
+            else ()
+        ),
     )
 
 

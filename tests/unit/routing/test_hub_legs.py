@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from kulkuri.routing.domain.plan import DroppedShipment, RoutePlan
 from kulkuri.routing.domain.problem import RoutingProblem, Shipment, SolveLimits, Van
-from kulkuri.routing.solver import OrToolsSolver
+from kulkuri.routing.solver import OrToolsSolver, ortools_solver
 from kulkuri.routing.solver.ortools_params import hub_legs_at_depot, layouts
 
 from .builders import QUICK, back, out, problem, used_routes, van, visits
@@ -128,3 +129,26 @@ def test_only_small_days_are_planned_both_ways() -> None:
     assert layouts(large, QUICK) == (True,)
     assert layouts(small, legs("at_depot")) == (True,)
     assert layouts(small, legs("hub_nodes")) == (False,)
+
+
+def test_a_rung_whose_plan_serves_nothing_hands_the_time_to_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = ortools_solver.search_parameters
+    tried: list[str] = []
+
+    def first_rung_serves_nothing(strategy: str, limits: SolveLimits, time_limit_s: float) -> Any:
+        tried.append(strategy)
+        if len(tried) > 1:
+            return real(strategy, limits, time_limit_s)
+        empty = real("ALL_UNPERFORMED", limits, time_limit_s)
+        empty.solution_limit = 1  # stop at the empty plan, as savings did on some days
+        return empty
+
+    monkeypatch.setattr(ortools_solver, "search_parameters", first_rung_serves_nothing)
+    plan = solve(problem(LINE, [out("a", 1)]), legs("hub_nodes"))
+
+    assert tried[:2] == ["SAVINGS", "PARALLEL_CHEAPEST_INSERTION"]
+    assert plan.dropped == ()
+    assert plan.stats and plan.stats.strategy == "PARALLEL_CHEAPEST_INSERTION"
+    assert plan.notes == ()  # a fallback among heuristics is not news for a coordinator
