@@ -10,13 +10,13 @@ from kulkuri.shared.auth import Role
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 HEADER = ("service", "method", "path", *(role.value for role in Role))
-SERVICES = ("holds", "transport", "routing")
+SERVICES = ("holds", "transport", "routing", "reports")
 CELLS = frozenset({"public", "yes", "no", "own library", "crate scans"})
 
 
 @dataclass(frozen=True)
 class Row:
-    service: str  # holds, transport, routing, or every
+    service: str  # holds, transport, routing, reports, or every
     method: str
     path: str
     cells: dict[Role, str]

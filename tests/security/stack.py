@@ -1,6 +1,7 @@
-"""The three services as they are deployed: each built by its composition root and served by
-its own app (API, OpenAPI, /healthz, /readyz, /metrics: ``cli.stack.ops_app``), all signing
-tokens with one key, running against the session's broker and database."""
+"""The services as they are deployed: each built by its composition root and served by its
+own app (API, OpenAPI, /healthz, /readyz, /metrics: ``cli.stack.ops_app``), and the reports'
+app (``kulkuri.reports.entrypoints.app``), all signing tokens with one key, running against
+the session's broker and database."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from starlette.routing import BaseRoute
 
 from kulkuri.cli.stack import StandaloneService, ops_app
 from kulkuri.holds.bootstrap import build_service as build_holds
+from kulkuri.reports.config import ReportsConfig
+from kulkuri.reports.entrypoints.app import create_app as reports_app
 from kulkuri.routing.bootstrap import build_service as build_routing
 from kulkuri.shared.auth import Role, TokenAuthority
 from kulkuri.shared.observability.metrics import MessagingMetrics
-from kulkuri.shared.settings import ServiceConfig
+from kulkuri.shared.settings import AuthSettings, ServiceConfig
 from kulkuri.transport.bootstrap import build_service as build_transport
 from tests.integration.holds_runtime import config_for as holds_config
 from tests.integration.routing.routing_runtime import config_for as routing_config
@@ -30,11 +33,11 @@ from tests.integration.transport.transport_runtime import config_for as transpor
 
 SECRET = "security-tests-secret-of-at-least-32-bytes"
 AUTHORITY = TokenAuthority(SECRET)
-SERVICES = ("holds", "transport", "routing")
+SERVICES = ("holds", "transport", "routing", "reports")
 
 
 def build_stack(group: str, *, database_url: str, bootstrap_servers: str) -> dict[str, Served]:
-    """Each service built (nothing started), its consumer groups named after ``group``."""
+    """Each app built (nothing started), the consumer groups named after ``group``."""
     holds, transport, routing = (
         holds_config(f"{group}-holds"),
         transport_config(f"{group}-transport"),
@@ -51,14 +54,16 @@ def build_stack(group: str, *, database_url: str, bootstrap_servers: str) -> dic
         config.auth.token_secret = SecretStr(SECRET)
         registry = CollectorRegistry()
         service = build(config, metrics=MessagingMetrics(registry), **where)
-        served[name] = Served(service, ops_app(registry, [service.runtime], service.routers))
+        served[name] = Served(ops_app(registry, [service.runtime], service.routers), service)
+    reports = ReportsConfig(auth=AuthSettings(token_secret=SecretStr(SECRET)))
+    served["reports"] = Served(reports_app(reports, database_url=database_url))
     return served
 
 
 @dataclass
 class Served:
-    service: StandaloneService
     app: FastAPI
+    service: StandaloneService | None = None  # None: an app with no consumers (reports)
 
 
 def registered_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -108,7 +113,14 @@ async def running_stack(
     """Every service started and running, each app served in-process (httpx over ASGI)."""
     served = build_stack(group, database_url=database_url, bootstrap_servers=bootstrap_servers)
     async with AsyncExitStack() as stack:
-        runtimes = [await stack.enter_async_context(s.service.runtime) for s in served.values()]
+        runtimes = [
+            await stack.enter_async_context(s.service.runtime)
+            for s in served.values()
+            if s.service is not None
+        ]
+        # httpx runs no lifespan: the reports' app opens its pool in its own.
+        reports = served["reports"].app
+        await stack.enter_async_context(reports.router.lifespan_context(reports))
         tasks = [asyncio.create_task(runtime.run()) for runtime in runtimes]
         try:
             clients = {

@@ -1,5 +1,5 @@
-"""The access table of docs/security.md against the three running services: every cell is
-what the service answers, and every route a service registers is in the table."""
+"""The access table of docs/security.md against the running services and the reports' app:
+every cell is what the app answers, and every route an app registers is in the table."""
 
 from __future__ import annotations
 
@@ -142,6 +142,10 @@ def example_calls(journey: Journey, unique: str) -> dict[tuple[str, str], Call]:
         ("POST", "/routing/days/{day}/replan"): Call(f"/routing/days/{day}/replan", {}),
         ("GET", "/coordinator/network"): Call("/coordinator/network"),
         ("GET", "/coordinator/days/{day}/shipments"): Call(f"/coordinator/days/{day}/shipments"),
+        ("GET", "/reports/cost-sharing"): Call(
+            "/reports/cost-sharing?from=2026-08-01&to=2026-08-31"
+        ),
+        ("GET", "/reports/annual/{year}"): Call("/reports/annual/2026"),
     }
     return calls
 
