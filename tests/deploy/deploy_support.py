@@ -306,7 +306,7 @@ def _env_example() -> dict[str, str]:
     )
 
 
-TOKEN_SERVICES = {"transport", "routing"}  # the services with an API behind tokens
+TOKEN_SERVICES = {"holds", "transport", "routing"}  # the services with an API behind tokens
 
 
 def _compose_kulkuri(compose_model: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -128,8 +128,8 @@ def test_k8s_services_with_an_api_take_their_token_secret_from_a_secret(
         "DATABASE_URL": ("kulkuri-database", "url"),
         "AUTH_TOKEN_SECRET": ("kulkuri-auth", "token-secret"),
     }
-    assert refs[TRANSPORT_K8S] == refs[ROUTING_K8S] == with_tokens
-    assert refs[HOLDS_K8S] == refs[MIGRATE_K8S] == {"DATABASE_URL": ("kulkuri-database", "url")}
+    assert refs[HOLDS_K8S] == refs[TRANSPORT_K8S] == refs[ROUTING_K8S] == with_tokens
+    assert refs[MIGRATE_K8S] == {"DATABASE_URL": ("kulkuri-database", "url")}
     assert refs[LANES_K8S] == {}  # no database, no tokens
     # Secrets come from the operator, never from a ConfigMap or the repository.
     assert not [d for d in manifests if d["kind"] == "Secret"]
