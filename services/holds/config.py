@@ -58,9 +58,11 @@ class HoldsSettings(BaseSettings):
     )
     # Holds carry no patron, but their history says when a copy waited for someone: keep it
     # no longer than needed (docs/security.md). Longer than INBOX_RETENTION_DAYS, so a
-    # redelivered HoldPlaced is still recognised rather than placing a purged hold again.
+    # redelivered HoldPlaced is still recognised rather than placing a purged hold again. The
+    # default keeps a calendar year whole until the end of March of the next, when libraries
+    # report their annual statistics (365 + 91 days).
     history_retention_days: float = Field(
-        default=90.0,
+        default=456.0,
         ge=1,
         description="Closed holds (collected, cancelled, expired) and their history are"
         " deleted this long after they closed.",

@@ -33,12 +33,12 @@ class ReportsSettings(BaseSettings):
     # The holds service's own setting, read here too, so that a year reaching back before it
     # is reported as incomplete.
     holds_retention_days: float = Field(
-        default=90.0,
+        default=456.0,
         gt=0,
         validation_alias=AliasChoices(
             "REPORTS_HOLDS_RETENTION_DAYS", "HOLDS_HISTORY_RETENTION_DAYS"
         ),
-        description="How long the holds service keeps closed holds (its default: 90 days).",
+        description="How long the holds service keeps closed holds (its default: 456 days).",
     )
     timezone: str = Field(
         default="Europe/Helsinki", description="Where the reports' days and years begin."

@@ -5,7 +5,7 @@ stay, and the titles load whole afterwards."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import asyncpg
 import pytest
@@ -18,6 +18,7 @@ from kulkuri.holds.config import HoldsConfig
 from kulkuri.holds.domain.model import HoldStatus
 from kulkuri.holds.domain.title import Title
 from kulkuri.holds.service_layer.history_retention import HoldHistoryRetention
+from kulkuri.reports.config import ReportsSettings
 from kulkuri.shared.db.migrations import MigrationSet, upgrade
 from kulkuri.shared.db.pool import create_pool
 from tests.unit.holds.consortia import FLOATING, LAHTI, LIIPOLA, at, consortium, take
@@ -124,3 +125,15 @@ def test_the_retention_is_a_setting_and_runs_on_the_holds_schedule(
     monkeypatch.setenv("HOLDS_HISTORY_RETENTION_DAYS", "0.5")
     with pytest.raises(ValueError, match="history_retention_days"):
         HoldsConfig()
+
+
+def test_by_default_a_calendar_year_of_holds_lasts_until_annual_reporting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("HOLDS_HISTORY_RETENTION_DAYS", raising=False)
+    kept = HoldsConfig().holds.history_retention_days
+
+    # A hold closed on 1 January is still there on 31 March of the next year...
+    assert kept >= (date(2027, 3, 31) - date(2026, 1, 1)).days
+    # ... and the reports, which warn about holds already deleted, assume the same default.
+    assert ReportsSettings().holds_retention_days == kept

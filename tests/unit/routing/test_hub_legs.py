@@ -10,7 +10,7 @@ import pytest
 from kulkuri.routing.domain.plan import DroppedShipment, RoutePlan
 from kulkuri.routing.domain.problem import RoutingProblem, Shipment, SolveLimits, Van
 from kulkuri.routing.solver import OrToolsSolver, ortools_solver
-from kulkuri.routing.solver.ortools_params import hub_legs_at_depot, layouts
+from kulkuri.routing.solver.ortools_params import hub_legs_at_depot, layouts, search_parameters
 
 from .builders import QUICK, back, out, problem, used_routes, van, visits
 
@@ -134,7 +134,7 @@ def test_only_small_days_are_planned_both_ways() -> None:
 def test_a_rung_whose_plan_serves_nothing_hands_the_time_to_the_next(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = ortools_solver.search_parameters
+    real = search_parameters
     tried: list[str] = []
 
     def first_rung_serves_nothing(strategy: str, limits: SolveLimits, time_limit_s: float) -> Any:
