@@ -21,6 +21,8 @@ from kulkuri.cli.stack import serve
 from kulkuri.holds.bootstrap import build_service as build_holds
 from kulkuri.holds.bootstrap import load_consortium
 from kulkuri.holds.config import HoldsConfig
+from kulkuri.reports.config import ReportsSettings
+from kulkuri.reports.entrypoints.http import reports_router_on
 from kulkuri.routing.bootstrap import ZONE
 from kulkuri.routing.bootstrap import build_service as build_routing
 from kulkuri.routing.config import RoutingConfig
@@ -109,6 +111,12 @@ async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: 
                 *holds.routers,
                 *transport.routers,
                 *routing.routers,
+                # The reports read all three schemas: any service's pool of the one database.
+                reports_router_on(
+                    lambda: routing.runtime.pool,
+                    authority_from(config.auth),
+                    ReportsSettings(network=config.holds.consortium),
+                ),
             ],
             jobs=[demo],
             until=(lambda: asyncio.wait_for(planned_today(), 180)) if exit_after_demo else None,

@@ -145,8 +145,17 @@ def mount_reports(
 ) -> None:
     """Serve the reports from ``app``, on the database pool an existing service already has
     (the reports read the routing, transport and holds schemas of that database)."""
+    app.include_router(reports_router_on(pool_provider, authority, settings))
+
+
+def reports_router_on(
+    pool_provider: Callable[[], asyncpg.Pool | None],
+    authority: TokenAuthority | None,
+    settings: ReportsSettings,
+) -> APIRouter:
+    """The reports' router on an existing service's pool, for an app that takes routers."""
     readers = pool_readers(pool_getter(pool_provider, "reports"), settings.schemas)
-    app.include_router(reports_router(readers, authenticator(authority), ReportSources(settings)))
+    return reports_router(readers, authenticator(authority), ReportSources(settings))
 
 
 def _refused(exc: ReportError) -> Exception:
