@@ -14,6 +14,7 @@ from kulkuri.cli.lanes import lanes_app
 from kulkuri.cli.local_parts import database_for
 from kulkuri.cli.reports import reports_app
 from kulkuri.cli.routing import routing_app
+from kulkuri.cli.simulate import simulate
 from kulkuri.cli.stack import run_alone
 from kulkuri.cli.tokens import issue_token
 from kulkuri.cli.transport import transport_app
@@ -40,6 +41,7 @@ app.add_typer(lanes_app, name="lanes")
 app.add_typer(routing_app, name="routing")
 app.add_typer(reports_app, name="reports")
 app.add_typer(schemas_app, name="schemas")
+app.command()(simulate)
 app.command("token")(issue_token)
 console = Console(stderr=True)
 
