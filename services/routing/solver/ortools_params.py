@@ -48,6 +48,10 @@ LADDER = (
     "LOCAL_CHEAPEST_INSERTION",
     "ALL_UNPERFORMED",
 )
+# On a large graph savings is slow and poor: the national day (1,630 nodes) had its first
+# plan after 43 s from savings against 13 s from parallel cheapest insertion, and ended with
+# twice the objective. There parallel cheapest insertion goes first.
+SAVINGS_MAX_NODES = 500
 PORTFOLIO_MAX_SHIPMENTS = 50
 KNOBS = frozenset(
     {
@@ -64,10 +68,11 @@ KNOBS = frozenset(
 )
 
 
-def strategies(limits: SolveLimits) -> tuple[str, ...]:
+def strategies(limits: SolveLimits, nodes: int = 0) -> tuple[str, ...]:
+    """The first-solution strategies to try, in turn, on a graph of ``nodes`` nodes."""
     chosen = limits.extra.get("first_solution")
     if chosen is None:
-        return LADDER
+        return LADDER if nodes <= SAVINGS_MAX_NODES else LADDER[1:]
     _enum(routing_enums_pb2.FirstSolutionStrategy, chosen)
     return (chosen, "ALL_UNPERFORMED") if chosen != "ALL_UNPERFORMED" else (chosen,)
 

@@ -88,7 +88,7 @@ def _search(
     """The ladder on one layout within ``budget_s``."""
     started = time.perf_counter()
     failed: list[str] = []
-    for strategy in strategies(limits):
+    for strategy in strategies(limits, len(layout.nodes)):
         left = max(MIN_RUNG_S, budget_s - (time.perf_counter() - started))
         model = build_model(problem, layout)
         tracker.watch(model.routing)

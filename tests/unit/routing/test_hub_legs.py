@@ -10,7 +10,12 @@ import pytest
 from kulkuri.routing.domain.plan import DroppedShipment, RoutePlan
 from kulkuri.routing.domain.problem import RoutingProblem, Shipment, SolveLimits, Van
 from kulkuri.routing.solver import OrToolsSolver, ortools_solver
-from kulkuri.routing.solver.ortools_params import hub_legs_at_depot, layouts, search_parameters
+from kulkuri.routing.solver.ortools_params import (
+    hub_legs_at_depot,
+    layouts,
+    search_parameters,
+    strategies,
+)
 
 from .builders import QUICK, back, out, problem, used_routes, van, visits
 
@@ -152,3 +157,10 @@ def test_a_rung_whose_plan_serves_nothing_hands_the_time_to_the_next(
     assert plan.dropped == ()
     assert plan.stats and plan.stats.strategy == "PARALLEL_CHEAPEST_INSERTION"
     assert plan.notes == ()  # a fallback among heuristics is not news for a coordinator
+
+
+def test_savings_goes_first_on_small_graphs_only() -> None:
+    assert strategies(QUICK, 200)[:2] == ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION")
+    assert strategies(QUICK, 1630)[0] == "PARALLEL_CHEAPEST_INSERTION"
+    assert "SAVINGS" not in strategies(QUICK, 1630)
+    assert strategies(legs("hub_nodes"), 1630)[-1] == "ALL_UNPERFORMED"
