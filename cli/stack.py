@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
 import typer
@@ -19,11 +18,12 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 
 from kulkuri.cli.local_parts import database_for
+from kulkuri.cli.shutdown import GracefulStop
 from kulkuri.shared.observability.http import add_ops_routes
 from kulkuri.shared.observability.logging import configure_logging
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import ServiceRuntime, tune_gc_for_batches
-from kulkuri.shared.settings import HttpSettings, ServiceConfig
+from kulkuri.shared.settings import HttpSettings, ServiceConfig, ShutdownSettings
 
 log = logging.getLogger(__name__)
 
@@ -48,57 +48,79 @@ async def serve(
     routers: Sequence[APIRouter] = (),
     jobs: Sequence[Callable[[], Awaitable[None]]] = (),
     until: Callable[[], Awaitable[None]] | None = None,
+    shutdown: ShutdownSettings | None = None,
 ) -> None:
     """Start the runtimes and serve HTTP; then run ``jobs`` beside them. Stop everything in
-    order on SIGINT/SIGTERM, on any failure, or when ``until`` completes."""
-    async with AsyncExitStack() as stack:
-        for runtime in runtimes:
-            await stack.enter_async_context(runtime)
-        tune_gc_for_batches()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                ops_app(registry, runtimes, routers),
-                host=http.host,
-                port=http.port,
-                log_config=None,
-                access_log=False,
-                lifespan="off",
-            )
-        )
-        # Signals stop us in order; uvicorn must not install its own handlers.
-        server.capture_signals = _no_signal_capture  # type: ignore[method-assign]
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        tasks = [asyncio.create_task(rt.run(), name=f"service:{rt.spec.name}") for rt in runtimes]
-        tasks.append(asyncio.create_task(server.serve(), name="http"))
-        background = [asyncio.create_task(_completed(job)) for job in jobs]
-        stoppers = [asyncio.create_task(_completed(stop.wait), name="signal")]
-        if until is not None:
-            stoppers.append(asyncio.create_task(_completed(until), name="until"))
+    order (``cli/shutdown.py``) on SIGINT/SIGTERM, on any failure, or when ``until``
+    completes; a stop asked for by a signal returns normally, within the grace period."""
+    started: list[ServiceRuntime] = []
+    with GracefulStop((shutdown or ShutdownSettings()).grace_s) as stop:
         try:
-            pending: set[asyncio.Task[None]] = {*tasks, *background, *stoppers}
-            while True:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    error = task.exception()
-                    if error is not None:
-                        raise error
-                # A background job that finished is fine; anything else ends the run.
-                if not done <= set(background):
-                    break
+            if await stop.unless_requested(_start(runtimes, started)):
+                await _run(runtimes, registry, http, routers, jobs, until, stop)
+            else:
+                log.info("stopped while starting")
         finally:
-            log.info("stopping")
-            for runtime in runtimes:
-                runtime.request_stop()
-            server.should_exit = True
-            everything = [*tasks, *background, *stoppers]
-            for task in everything:
-                task.cancel()
-            await asyncio.gather(*everything, return_exceptions=True)
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
+            for runtime in reversed(started):
+                await runtime.close(stop.deadline)
+            log.info("stopped")
+
+
+async def _start(runtimes: Sequence[ServiceRuntime], started: list[ServiceRuntime]) -> None:
+    for runtime in runtimes:
+        await runtime.__aenter__()  # closes what it opened if it fails or is cancelled
+        started.append(runtime)
+    tune_gc_for_batches()
+
+
+async def _run(
+    runtimes: Sequence[ServiceRuntime],
+    registry: CollectorRegistry,
+    http: HttpSettings,
+    routers: Sequence[APIRouter],
+    jobs: Sequence[Callable[[], Awaitable[None]]],
+    until: Callable[[], Awaitable[None]] | None,
+    stop: GracefulStop,
+) -> None:
+    server = uvicorn.Server(
+        uvicorn.Config(
+            ops_app(registry, runtimes, routers),
+            host=http.host,
+            port=http.port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+        )
+    )
+    # Signals stop us in order; uvicorn must not install its own handlers.
+    server.capture_signals = _no_signal_capture  # type: ignore[method-assign]
+    work = [asyncio.create_task(rt.run(), name=f"service:{rt.spec.name}") for rt in runtimes]
+    work.append(asyncio.create_task(server.serve(), name="http"))
+    background = [asyncio.create_task(_completed(job)) for job in jobs]
+    stoppers = [asyncio.create_task(_completed(stop.requested.wait), name="signal")]
+    if until is not None:
+        stoppers.append(asyncio.create_task(_completed(until), name="until"))
+    try:
+        pending: set[asyncio.Task[None]] = {*work, *background, *stoppers}
+        while True:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                error = task.exception()
+                if error is not None:
+                    raise error
+            # A background job that finished is fine; anything else ends the run.
+            if not done <= set(background):
+                break
+    finally:
+        stop.begin()
+        log.info("stopping: no new batches; those in flight may finish")
+        for runtime in runtimes:
+            runtime.request_stop()
+        server.should_exit = True
+        for task in [*background, *stoppers]:
+            task.cancel()
+        await stop.drain(work)
+        await asyncio.gather(*background, *stoppers, return_exceptions=True)
 
 
 async def _completed(job: Callable[[], Awaitable[object]]) -> None:
@@ -137,6 +159,12 @@ def run_alone(config: C, build: Callable[..., StandaloneService]) -> None:
             bootstrap_servers=bootstrap,
             metrics=MessagingMetrics(registry),
         )
-        await serve([service.runtime], registry, config.http, routers=service.routers)
+        await serve(
+            [service.runtime],
+            registry,
+            config.http,
+            routers=service.routers,
+            shutdown=config.shutdown,
+        )
 
     asyncio.run(run())

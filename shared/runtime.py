@@ -11,7 +11,6 @@ import asyncio
 import gc
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -120,13 +119,16 @@ class ServiceRuntime:
     producer: AIOKafkaProducer | None = field(default=None, init=False)
     consumers: list[EventConsumer] = field(default_factory=list, init=False)
     relay: OutboxRelay | None = field(default=None, init=False)
-    _stack: AsyncExitStack = field(default_factory=AsyncExitStack, init=False)
+    # What start-up opened, in order; closed in reverse by ``close``.
+    _closers: list[tuple[str, Callable[[], Awaitable[None]]]] = field(
+        default_factory=list, init=False
+    )
 
     async def __aenter__(self) -> ServiceRuntime:
         try:
             await self._start()
         except BaseException:
-            await self._stack.aclose()
+            await self.close()
             raise
         return self
 
@@ -136,8 +138,29 @@ class ServiceRuntime:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.close()
+
+    async def close(self, deadline: float | None = None) -> None:
+        """Stop in reverse order of start: consumers leave their groups (committing nothing
+        more), their connections go back, the producer flushes, the pool closes.
+
+        ``deadline`` (event-loop time) bounds it all, for an orchestrator that kills a pod
+        after its grace period: a step still running then is abandoned, and the pool's
+        connections are cut, so a transaction still open rolls back on the server."""
         self.request_stop()
-        await self._stack.aclose()
+        late = False
+        while self._closers:
+            name, step = self._closers.pop()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await step()
+            except TimeoutError:
+                late = True
+                log.warning("%s: %s did not stop before the deadline", self.spec.name, name)
+            except Exception:  # the next steps must still run
+                log.warning("%s: stopping %s failed", self.spec.name, name, exc_info=True)
+        if late and self.pool is not None:
+            self.pool.terminate()
 
     async def _start(self) -> None:
         spec = self.spec
@@ -159,10 +182,10 @@ class ServiceRuntime:
             min_size=self.database.pool_min_size,
             max_size=self.database.pool_max_size,
         )
-        self._stack.push_async_callback(self.pool.close)
+        self._closers.append(("database pool", self.pool.close))
         self.producer = create_producer(self.kafka, self.bootstrap_servers)
         await self.producer.start()
-        self._stack.push_async_callback(self.producer.stop)
+        self._closers.append(("producer", self.producer.stop))
         outbox = OutboxStore(spec.schema)
         inbox = Inbox(spec.schema)
         self.relay = OutboxRelay(
@@ -195,7 +218,7 @@ class ServiceRuntime:
             handler=sub.handler,
             metrics=self.metrics,
         )
-        self._stack.push_async_callback(processor.close)
+        self._closers.append((f"{sub.group_id} connection", processor.close))
         consumer = EventConsumer(
             service=self.spec.name,
             topics=sub.topics,
@@ -206,9 +229,9 @@ class ServiceRuntime:
             metrics=self.metrics,
             after_processed=self.hooks.after_processed,
         )
-        await consumer.start()
-        self._stack.push_async_callback(consumer.stop)
+        self._closers.append((f"{sub.group_id} consumer", consumer.stop))
         self.consumers.append(consumer)
+        await consumer.start()
 
     def _input_topics(self) -> list[str]:
         return [topic for sub in self.spec.subscriptions for topic in sub.topics]

@@ -132,6 +132,20 @@ class InboxSettings(BaseSettings):
     housekeeping_interval_s: float = Field(default=300.0, gt=0)
 
 
+class ShutdownSettings(BaseSettings):
+    """Stopping on SIGTERM or SIGINT. Kubernetes kills a pod ``terminationGracePeriodSeconds``
+    (30 by default) after SIGTERM: the default leaves a margin below that."""
+
+    model_config = SettingsConfigDict(env_prefix="SHUTDOWN_", extra="ignore")
+
+    grace_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds from the signal until the process has exited: the batches in"
+        " flight finish or are abandoned (rolled back, their offsets not committed).",
+    )
+
+
 class AuthSettings(BaseSettings):
     """The key that signs every service's API tokens; one key for the whole consortium, so
     one token works on every service's API (docs/security.md)."""
@@ -159,3 +173,4 @@ class ServiceConfig(BaseSettings):
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     # Every service serves an HTTP API whose endpoints (but health and metrics) need a token.
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    shutdown: ShutdownSettings = Field(default_factory=ShutdownSettings)

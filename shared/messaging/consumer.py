@@ -92,7 +92,9 @@ class EventConsumer:
                 timeout_ms=self._settings.fetch_timeout_ms,
                 max_records=self._settings.max_batch_records,
             )
-            if not batches:
+            if not batches or self._stopping.is_set():
+                # Asked to stop while fetching: the records stay uncommitted, and whoever
+                # owns their partitions next reads them again.
                 continue
             records = [record for part in batches.values() for record in part]
             with self._metrics.batch_seconds.labels(self.service).time():
