@@ -98,10 +98,11 @@ class Behaviour:
 @dataclass(frozen=True)
 class StaffRoutine:
     """When the staff and the vans do their part (local times). Assumptions: libraries pull
-    their lists twice a day and pack once, in the afternoon, for the next morning's vans."""
+    their lists twice a day, in the morning and in the afternoon, and pack once, late in the
+    afternoon, for the next morning's vans."""
 
-    pull_rounds: tuple[time, ...] = (time(9, 30), time(13, 30))
-    packing_at: time = time(15, 0)
+    pull_rounds: tuple[time, ...] = (time(10, 0), time(15, 0))
+    packing_at: time = time(16, 30)
     receive_after: timedelta = timedelta(minutes=20)  # after a van unloads, if open
     holds_online: tuple[time, time] = (time(7, 0), time(22, 0))  # when patrons place holds
 
@@ -118,7 +119,7 @@ class SimulationConfig:
     items: int | None = None  # the collection's size, instead of scale × the profile's
     behaviour: Behaviour = field(default_factory=Behaviour)
     staff: StaffRoutine = field(default_factory=StaffRoutine)
-    eve_from: time = time(12, 0)  # when the day before the first service day starts
+    eve_from: time = time(10, 0)  # when the day before the first service day starts
     day_starts: time = time(6, 0)  # the lane cut-off (TRANSPORT_LANES_CUTOFF) starts a day
     day_ends: time = time(22, 0)  # nights are skipped: nothing simulated happens then
     last_day_ends: time | None = None  # the run stops then (default: day_ends)
