@@ -83,8 +83,15 @@ class DecisionFeed:
                 await self._task
         await self._consumer.stop()
 
+    def check(self) -> None:
+        """Raise what stopped the reader, if it stopped: the run must not wait on a dead feed."""
+        if self._task is not None and self._task.done() and not self._task.cancelled():
+            error = self._task.exception()
+            raise RuntimeError("the decision feed stopped") from error
+
     def drain(self) -> list[HoldsEvent]:
         """The decisions received since the last call, in the order they arrived."""
+        self.check()
         found = list(self._decisions)
         self._decisions.clear()
         return found
@@ -101,6 +108,7 @@ class DecisionFeed:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
+            self.check()
             self._plan_arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._plan_arrived.wait(), left)

@@ -4,6 +4,7 @@ driver) signed with the consortium's key, as a scanner app would hold one."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ import httpx
 from kulkuri.shared.auth import Role, TokenAuthority
 
 MAX_BATCH = 1000  # the scan API's limit per request
+RETRY_PAUSES_S = (0.5, 2.0)  # before the second and the third (last) try
 
 
 class TransportApiError(RuntimeError):
@@ -19,9 +21,15 @@ class TransportApiError(RuntimeError):
 
 
 class TransportApi:
-    def __init__(self, client: httpx.AsyncClient, authority: TokenAuthority) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        authority: TokenAuthority,
+        retry_pauses_s: tuple[float, ...] = RETRY_PAUSES_S,
+    ) -> None:
         self._client = client
         self._authority = authority
+        self._pauses = retry_pauses_s
         self._tokens: dict[str | None, dict[str, str]] = {}
 
     def _headers(self, library: str | None) -> dict[str, str]:
@@ -62,9 +70,21 @@ class TransportApi:
         return results
 
     async def _call(self, method: str, path: str, library: str | None, **kwargs: Any) -> Any:
-        response = await self._client.request(
-            method, path, headers=self._headers(library), **kwargs
-        )
+        """One request; a lost connection or a 5xx (the service starting, its database
+        restarting) is tried again twice, as a scanner app would, before giving up. Every
+        call here is safe to repeat: reads, packing plans and scans with their scan ids."""
+        headers = self._headers(library)
+        for pause in self._pauses:
+            try:
+                response = await self._client.request(method, path, headers=headers, **kwargs)
+            except httpx.TransportError:
+                await asyncio.sleep(pause)
+                continue
+            if response.status_code < 500:
+                break
+            await asyncio.sleep(pause)
+        else:
+            response = await self._client.request(method, path, headers=headers, **kwargs)
         if response.status_code != 200:
             detail = response.text[:300]
             raise TransportApiError(f"{method} {path}: {response.status_code} {detail}")

@@ -9,6 +9,7 @@ after it. Both are ordinary circulation events with times in the past.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 from kulkuri.shared.events import CirculationEvent
@@ -21,14 +22,15 @@ _ADDED_BEFORE = timedelta(days=60)
 _MOST_ON_LOAN = 0.9
 
 
-def seed(scene: Scene, start: datetime) -> list[CirculationEvent]:
+def seed(scene: Scene, start: datetime) -> Iterator[CirculationEvent]:
+    """The events, made as they are taken (a national catalogue is 100,000s of them); the
+    world is complete once they all have been."""
     config, rng, world = scene.config, scene.rng, scene.world
     catalogue, behaviour = scene.catalogue, config.behaviour
     added_at = datetime.combine((start - _ADDED_BEFORE).date(), time(9, 0), tzinfo=config.zone)
-    events: list[CirculationEvent] = []
     for copy in catalogue.copies:
         title = catalogue.by_bib[copy.bib_id]
-        events.append(scene.factory.item_added(copy, title, added_at))
+        yield scene.factory.item_added(copy, title, added_at)
         state = CopyState(copy.item_id, copy.bib_id, copy.owner, Where.BIN, None)
         world.copies[copy.item_id] = state
         world.put(state, Where.SHELF, copy.owner)
@@ -42,7 +44,7 @@ def seed(scene: Scene, start: datetime) -> list[CirculationEvent]:
         length = rng.triangular(low, high, mode)
         elapsed = timedelta(days=rng.random() * length)
         since = start - elapsed
-        events.append(scene.factory.checked_out(copy.item_id, copy.bib_id, copy.owner, since))
+        yield scene.factory.checked_out(copy.item_id, copy.bib_id, copy.owner, since)
         returns_to = scene.network.return_library(copy.owner, rng, behaviour.return_elsewhere_share)
         back = visit_time(scene, returns_to, since + timedelta(days=length))
         if back is not None and back <= start:
@@ -51,4 +53,3 @@ def seed(scene: Scene, start: datetime) -> list[CirculationEvent]:
             back = None
         world.put(world.copies[copy.item_id], Where.LOAN, None)
         world.loans[copy.item_id] = Loan(copy.item_id, copy.owner, back, returns_to)
-    return events

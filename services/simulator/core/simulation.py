@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -80,10 +81,9 @@ class Simulation:
     def ends(self) -> datetime:
         return self._local(self.days[-1], self.config.last_day_ends or self.config.day_ends)
 
-    def start(self) -> list[CirculationEvent]:
-        """The seeding events; the agenda is filled from the eve to the end."""
-        events = seed(self.scene, self.begins)
-        self._count(events)
+    def start(self) -> Iterator[CirculationEvent]:
+        """Fill the agenda from the eve to the end; the seeding events, which must all be
+        taken before the first step (they also put the loans out)."""
         agenda = self.scene.agenda
         agenda.add(self.begins, a.DayBegins(self.begins.date(), self.begins))
         for day in self.days:
@@ -91,7 +91,12 @@ class Simulation:
             agenda.add(cut_off, a.CutOff(day))
             agenda.add(cut_off, a.DayBegins(day, cut_off))
         agenda.add(self.ends, a.Finish())
-        return events
+        return self._counted(seed(self.scene, self.begins))
+
+    def _counted(self, events: Iterator[CirculationEvent]) -> Iterator[CirculationEvent]:
+        for event in events:
+            self._count([event])
+            yield event
 
     @property
     def next_at(self) -> datetime | None:

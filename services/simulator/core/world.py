@@ -119,21 +119,18 @@ class World:
         return list(self._titles_on_shelf.get((library, bib_id), {}))
 
     def put(self, copy: CopyState, where: Where, library: str | None) -> None:
-        """Move a copy; the shelf indexes follow."""
+        """Move a copy: the shelf indexes follow, and what it was kept for is forgotten
+        (the caller says what it is kept for now: a hold, a transfer)."""
         if copy.where is Where.SHELF and copy.library is not None:
             self.shelf(copy.library).remove(copy.item_id)
             self._titles_on_shelf.get((copy.library, copy.bib_id), {}).pop(copy.item_id, None)
             self.local_pulls.get(copy.library, {}).pop(copy.item_id, None)
         copy.where, copy.library = where, library
-        if where is not Where.TRANSIT:
-            copy.transfer_id = copy.to_library = None
+        copy.hold_id, copy.local_pull = None, False
+        copy.transfer_id = copy.to_library = None
         if where is Where.SHELF and library is not None:
             self.shelf(library).add(copy.item_id)
             self._titles_on_shelf.setdefault((library, copy.bib_id), {})[copy.item_id] = None
-        if where is not Where.SHELF:
-            copy.local_pull = False
-        if where is not Where.HOLD_SHELF and where is not Where.SHELF:
-            copy.hold_id = None
 
     # -- counts for the summary -------------------------------------------------------------
 

@@ -69,7 +69,7 @@ def test_cancellations_and_no_shows_follow_the_configured_shares() -> None:
     behaviour = Behaviour(cancel_share=0.2, no_show_share=0.3)
     config = SimulationConfig(network="Lastu", run="rates", items=500, behaviour=behaviour)
     simulation = Simulation(config, toy_network(), WEDNESDAY)
-    simulation.start()
+    list(simulation.start())  # seeded
     scene = simulation.scene
     scene.horizon = None  # follow every hold to its end, however late
     at = datetime(2026, 11, 25, 10, tzinfo=HELSINKI)

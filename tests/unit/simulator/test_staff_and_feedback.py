@@ -31,7 +31,7 @@ AT = datetime(2026, 11, 25, 10, tzinfo=HELSINKI)
 def simulation() -> Simulation:
     config = SimulationConfig(network="Lastu", run="fb", items=200, seed=1)
     sim = Simulation(config, toy_network(), WEDNESDAY)
-    sim.start()
+    list(sim.start())  # seeded
     return sim
 
 
