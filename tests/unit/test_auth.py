@@ -56,7 +56,7 @@ def test_a_signed_token_with_an_unknown_role_or_no_library_is_refused() -> None:
 
 
 def test_an_unsigned_token_is_refused() -> None:
-    unsigned = jwt.encode({"iss": "kulkuri", "role": "coordinator"}, None, algorithm="none")
+    unsigned = jwt.encode({"iss": "kulkuri", "role": "coordinator"}, "", algorithm="none")
     with pytest.raises(InvalidToken):
         TokenAuthority(SECRET).verify(unsigned)
 
