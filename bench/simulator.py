@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import socket
 import sys
@@ -267,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"sim/raw {summary['ratio_sim_to_raw']:.3f}")
     summary |= asyncio.run(whole_days(args))
     summary |= machine_summary()
+    summary["database"] = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "local server"
     write_results(args.output, summary)
     return 0
 

@@ -117,6 +117,9 @@ class SimulationConfig:
     first_day: date | None = None  # None: see ``default_first_day``
     scale: float | None = None  # share of the network's patrons and collection simulated
     items: int | None = None  # the collection's size, instead of scale × the profile's
+    # Loans a day at given libraries (library id -> loans), instead of their share by size
+    # of the network's; holds follow loans (``Behaviour.holds_per_loan``).
+    loans_at: dict[str, float] = field(default_factory=dict)
     behaviour: Behaviour = field(default_factory=Behaviour)
     staff: StaffRoutine = field(default_factory=StaffRoutine)
     eve_from: time = time(10, 0)  # when the day before the first service day starts
@@ -150,6 +153,10 @@ class SimulationConfig:
     @property
     def loans_per_day(self) -> float:
         return self.profile.loans_per_year * self.share / 365.0
+
+    def loans_per_day_at(self, library: str, share: float) -> float:
+        """A library's loans a day: as configured, else its ``share`` of the network's."""
+        return self.loans_at.get(library, self.loans_per_day * share)
 
     @property
     def source(self) -> str:

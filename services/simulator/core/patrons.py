@@ -34,7 +34,7 @@ def plan_visits(scene: Scene, day: date, after: datetime) -> None:
     online_left = _seconds_left(online, after)
     online_share = online_left / max(1.0, (online[1] - online[0]).total_seconds())
     for library in network.libraries:
-        loans = config.loans_per_day * network.share(library.id)
+        loans = config.loans_per_day_at(library.id, network.share(library.id))
         windows = network.windows(library.id, day)
         open_s = sum(end - start for start, end in windows)
         if open_s > 0:

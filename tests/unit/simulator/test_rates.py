@@ -104,3 +104,20 @@ def test_popularity_has_a_long_tail_and_copies_follow_library_size() -> None:
         if network.share(library.id) > 0.06:
             ratio = owners[library.id] / len(catalogue.copies) / network.share(library.id)
             assert 0.85 < ratio < 1.15, (library.name, ratio)
+
+
+def test_a_library_given_its_own_rate_lends_that_many() -> None:
+    # Five times its share, not more: in a dry run returned copies never go back on the
+    # shelf (no decisions come), so a much busier library would run out of copies.
+    busy = small_config(days=DAYS, items=20000, seed=5, loans_at={"85910": 150.0})
+    events = list(dry_run_events(busy, WEDNESDAY))
+    walk_ins = Counter(
+        e.data.library for e in events if isinstance(e, ItemCheckedOut) and within_days(e)
+    )
+    expected = 150.0 * (1 - busy.behaviour.holds_per_loan) * DAYS
+    assert abs(walk_ins["85910"] / expected - 1) < 0.1, (walk_ins["85910"], expected)
+    _, _, default_events = four_days()
+    default = Counter(
+        e.data.library for e in default_events if isinstance(e, ItemCheckedOut) and within_days(e)
+    )
+    assert walk_ins["85910"] > 3 * default["85910"]
