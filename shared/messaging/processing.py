@@ -83,6 +83,17 @@ DecodedBatch: TypeAlias = tuple[list[tuple[Record, EventT]], list[tuple[Record, 
 """The batch's valid events and its undecodable records with why."""
 
 
+def _usable(conn: asyncpg.Connection) -> bool:
+    """False for a held connection the server closed (a restart, a failover, an idle timeout)
+    between batches. asyncpg hands such a connection back to its pool by itself and then
+    answers every call on it, ``is_closed()`` included, with ``InterfaceError``; releasing it
+    again is a no-op."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
+
+
 class _IsolateEvents(Exception):
     """A handler rejected an event: redo the batch with a savepoint around each event."""
 
@@ -197,7 +208,9 @@ class InboxBatchProcessor(Generic[EventT]):
     async def _connection(self) -> asyncpg.Connection:
         # One connection held across batches: a pool round trip (and its reset query) per
         # batch costs more than the batch's own bookkeeping.
-        if self._conn is None or self._conn.is_closed():
+        if self._conn is not None and not _usable(self._conn):
+            await self._drop_connection()
+        if self._conn is None:
             self._conn = await self._pool.acquire()
         return self._conn
 

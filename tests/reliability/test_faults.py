@@ -7,14 +7,21 @@ The long version is ``kulkuri reliability faults``; figures in docs/reliability.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import asyncpg
 import pytest
+from prometheus_client import CollectorRegistry
 
+from kulkuri.shared.errors import FatalError
+from tests.integration.probe import ProbeHandler, effects, probe_runtime, probe_schema
+from tests.kafka_tools import encoded, hold_placed, metric, produce
 from tests.reliability.fault_plan import FaultCounts, FaultKind, plan_faults
 from tests.reliability.fault_run import HarnessOptions, run_harness
 from tests.reliability.fault_services import SESSION_TIMEOUT_S
 from tests.reliability.fault_state import Difference, Snapshot, compare
+from tests.waiting import eventually
 
 # -- the comparison, which must be able to fail ---------------------------------------------
 
@@ -105,3 +112,65 @@ async def test_killed_restarted_and_paused_services_end_in_the_state_of_a_run_wi
         assert hit.handled < len(report.stream), f"{hit.fault.describe()} struck mid-stream"
     assert report.reference.snapshot.count("wire kulkuri.holds.v1") > len(report.stream) // 2
     assert report.comparison.ok, report.comparison.report()
+
+
+@pytest.mark.integration
+async def test_a_consumer_whose_connection_the_server_closed_carries_on_with_a_new_one(
+    bootstrap_servers: str, database_url: str, unique: str
+) -> None:
+    """A PostgreSQL restart (or failover, or an idle-session timeout) closes the connection a
+    consumer holds between batches; the next batch must take a new one, not give up."""
+    topic, schema = f"in-{unique}", probe_schema(unique)
+    registry = CollectorRegistry()
+    runtime = probe_runtime(
+        unique=unique,
+        database_url=database_url,
+        bootstrap_servers=bootstrap_servers,
+        handler=ProbeHandler(schema=schema, output_topic=f"out-{unique}"),
+        input_topic=topic,
+        registry=registry,
+    )
+    first, second = [hold_placed(i) for i in range(5)], [hold_placed(i) for i in range(5, 10)]
+
+    def handled(count: int) -> bool:
+        return metric(registry, "kulkuri_events_handled_total") >= count
+
+    async with runtime:
+        task = asyncio.create_task(runtime.run())
+        await produce(bootstrap_servers, topic, [encoded(e) for e in first])
+        await eventually(lambda: handled(5), what="the first events handled")
+        await _close_every_other_session(database_url)
+        await produce(bootstrap_servers, topic, [encoded(e) for e in second])
+        await eventually(lambda: handled(10) or task.done(), what="the next events handled")
+        runtime.request_stop()
+        try:
+            await task
+        except FatalError as exc:
+            pytest.fail(f"the consumer gave up instead of reconnecting: {exc}")
+    assert len(await effects(database_url, schema)) == 10
+
+
+async def _close_every_other_session(database_url: str) -> None:
+    """What a server restart does to this database's sessions, without restarting a server
+    other tests share: every session but this one is terminated."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        others = [
+            row[0]
+            for row in await conn.fetch(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+        assert others, "the runtime had sessions open"
+        await conn.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) pid", others)
+
+        async def gone() -> bool:
+            left = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", others
+            )
+            return bool(left == 0)
+
+        await eventually(gone, what="the terminated sessions gone")
+    finally:
+        await conn.close()
