@@ -13,7 +13,7 @@ class DayBegins:
     """A service day's 06:00: patrons' visits and staff rounds of the day are drawn."""
 
     day: date
-    patrons_from: datetime  # the eve starts at noon, not at 06:00
+    patrons_from: datetime  # the eve starts later than 06:00 (``eve_from``)
 
 
 @dataclass(frozen=True)

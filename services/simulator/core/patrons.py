@@ -27,7 +27,7 @@ _TRIES = 8  # titles a visitor looks for before taking whatever catches the eye
 
 
 def plan_visits(scene: Scene, day: date, after: datetime) -> None:
-    """Draw the day's walk-in loans and holds, from ``after`` (the eve starts at noon)."""
+    """Draw the day's walk-in loans and holds, from ``after`` (the eve starts late)."""
     config, rng, network = scene.config, scene.rng, scene.network
     behaviour = config.behaviour
     online = _span(day, *config.staff.holds_online, scene)
