@@ -13,10 +13,12 @@ import asyncio
 import importlib
 import json
 import os
+import signal
 import sys
 import tempfile
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,6 +27,7 @@ reliability_app = typer.Typer(help="Reliability harnesses (need a source checkou
 console = Console(stderr=True)
 
 DEFAULT_OUTPUT = Path("bench/results/reliability.json")
+T = TypeVar("T")
 
 
 @reliability_app.command("faults")
@@ -61,7 +64,7 @@ def faults(
         settle_timeout_s=max(300.0, events / 100),
     )
     console.print(f"logs in {work}")
-    report = asyncio.run(run.run_harness(options, log=console.print))
+    report = asyncio.run(_stoppable(run.run_harness(options, log=console.print)))
     figures: dict[str, Any] = report_figures(report)
     for name, value in figures.items():
         console.print(f"{name:>36}  {value}")
@@ -73,6 +76,17 @@ def faults(
         console.print(f"[red]{report.comparison.report()}[/]")
         raise typer.Exit(1)
     console.print("[green]identical: no effect lost, none duplicated[/]")
+
+
+async def _stoppable(harness: Coroutine[Any, Any, T]) -> T:
+    """SIGINT or SIGTERM cancels the run, so that it stops every process it started (a
+    shell starts background jobs with SIGINT ignored, which asyncio.run would keep)."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    return await harness
 
 
 def _checkout() -> Path:

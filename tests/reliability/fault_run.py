@@ -110,6 +110,15 @@ async def run_harness(options: HarnessOptions, log: Log = print) -> HarnessRepor
     return HarnessReport(options, stream, reference, faulty, comparison, time.monotonic() - began)
 
 
+_SETTLED_SQL = (
+    "SELECT (SELECT count(*) FROM holds.inbox),"
+    " (SELECT count(*) FROM holds.outbox WHERE published_at IS NULL),"
+    " (SELECT count(*) FROM holds.outbox WHERE topic = $1),"
+    " (SELECT count(*) FROM transport.inbox),"
+    " (SELECT count(*) FROM transport.outbox WHERE published_at IS NULL)"
+)
+
+
 class _Progress:
     """Reads how far a run is from its database, riding out the database's restarts."""
 
@@ -134,14 +143,7 @@ class _Progress:
     async def settled(self) -> bool:
         """Every event handled, every decision published and handled by transport, and
         everything transport decided published: nothing is left in flight."""
-        row = await self._fetch(
-            "SELECT (SELECT count(*) FROM holds.inbox),"
-            " (SELECT count(*) FROM holds.outbox WHERE published_at IS NULL),"
-            " (SELECT count(*) FROM holds.outbox WHERE topic = $1),"
-            " (SELECT count(*) FROM transport.inbox),"
-            " (SELECT count(*) FROM transport.outbox WHERE published_at IS NULL)",
-            HOLDS,
-        )
+        row = await self._fetch(_SETTLED_SQL, HOLDS)
         if row is None:
             return False
         handled, unpublished, decisions, transported, transport_unpublished = row
@@ -151,6 +153,14 @@ class _Progress:
             and transported == decisions
             and transport_unpublished == 0
         )
+
+    async def describe(self) -> str:
+        """Where a run that does not settle got stuck."""
+        row = await self._fetch(_SETTLED_SQL, HOLDS)
+        if row is None:
+            return "the database does not answer"
+        names = ("handled", "unpublished", "decisions", "handled by transport", "unpublished")
+        return ", ".join(f"{n} {v}" for n, v in zip(names, row, strict=True)) + f" of {self.events}"
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -199,9 +209,10 @@ async def _run(
                 await _handled_at_least(progress, target, options.settle_timeout_s)
                 struck.append(await _strike(fault, services, broker, postgres, progress))
                 log(f"{name}: {_describe(struck[-1], time.monotonic() - began)}")
-        await eventually(
-            progress.settled, timeout=options.settle_timeout_s, interval=0.2, what="settled"
-        )
+        try:
+            await eventually(progress.settled, timeout=options.settle_timeout_s, interval=0.2)
+        except AssertionError:
+            raise AssertionError(f"{name} run never settled: {await progress.describe()}") from None
         wall_s = time.monotonic() - began
         log(f"{name}: settled in {wall_s:.1f}s")
         await asyncio.gather(*(s.stop() for s in services))

@@ -51,6 +51,10 @@ def common_env(
         "KAFKA_CLIENT_ID": client_id,
         "KAFKA_SESSION_TIMEOUT_MS": str(round(SESSION_TIMEOUT_S * 1000)),
         "KAFKA_FETCH_TIMEOUT_MS": "100",
+        # Tansu on s3 storage reads records from S3 after a restart, and answers a fetch
+        # empty when the wait ends before the read does: with the default 20 ms a consumer
+        # whose next batch must come from S3 was seen to starve for good (docs/reliability.md).
+        "KAFKA_FETCH_MAX_WAIT_MS": "500",
         "LOG_FORMAT": "text",
         "LOG_LEVEL": "INFO",
     }
