@@ -23,6 +23,7 @@ from kulkuri.shared.errors import InvalidEventError
 from kulkuri.shared.events.codec import EventCodec
 from kulkuri.shared.events.envelope import CONTENT_TYPE, CloudEvent
 from kulkuri.shared.messaging.dead_letters import dead_letter
+from kulkuri.shared.messaging.usable import unusable
 from kulkuri.shared.observability.logging import bind_event_id, unbind_event_id
 from kulkuri.shared.observability.metrics import MessagingMetrics
 
@@ -141,6 +142,9 @@ class InboxBatchProcessor(Generic[EventT]):
         for record in records:
             try:
                 event = self._codec.decode(record.value)
+                problem = unusable(event)
+                if problem is not None:
+                    raise InvalidEventError("schema_violation", problem)
             except InvalidEventError as exc:
                 dead.append((record, exc))
                 consumed[record.topic, "invalid"] += 1
