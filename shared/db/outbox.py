@@ -6,6 +6,7 @@ between publishing and marking republishes the same rows: downstream dedupes by 
 
 from __future__ import annotations
 
+from base64 import b64decode, b64encode
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -111,10 +112,26 @@ class OutboxStore:
 
 
 def _encode_headers(headers: Sequence[Header]) -> str:
+    return orjson.dumps([_encode_header(name, value) for name, value in headers]).decode()
+
+
+def _encode_header(name: str, value: bytes) -> list[str]:
     # Header values are text in practice (reasons, offsets); latin-1 keeps any byte intact.
-    return orjson.dumps([[name, value.decode("latin-1")] for name, value in headers]).decode()
+    # jsonb cannot hold U+0000, which a record's own headers may carry into its dead letter:
+    # such a header is stored in base64, marked by a third element.
+    text = value.decode("latin-1")
+    if "\x00" in name or "\x00" in text:
+        return [b64encode(name.encode()).decode(), b64encode(value).decode(), "base64"]
+    return [name, text]
 
 
 def _decode_headers(raw: str | list[list[str]]) -> tuple[Header, ...]:
-    pairs = orjson.loads(raw) if isinstance(raw, str) else raw
-    return tuple((name, value.encode("latin-1")) for name, value in pairs)
+    entries = orjson.loads(raw) if isinstance(raw, str) else raw
+    return tuple(_decode_header(entry) for entry in entries)
+
+
+def _decode_header(entry: list[str]) -> Header:
+    if len(entry) == 3:
+        return b64decode(entry[0]).decode(), b64decode(entry[1])
+    name, value = entry
+    return name, value.encode("latin-1")
