@@ -24,7 +24,9 @@ def dead_letter(
     detail: str,
 ) -> OutboxMessage:
     headers = [
-        *[(name, value) for name, value in record.headers or ()],
+        # The record's own headers, except any in our namespace: a producer's (or an earlier
+        # dead letter's, produced again) would stand beside ours and could be read first.
+        *[(name, value) for name, value in record.headers or () if not _ours(name)],
         (f"{HEADER_PREFIX}reason", reason.encode()),
         (f"{HEADER_PREFIX}error-class", error_class.encode()),
         (f"{HEADER_PREFIX}detail", detail[:_DETAIL_LIMIT].encode()),
@@ -41,3 +43,7 @@ def dead_letter(
         value=record.value or b"",
         headers=tuple(headers),
     )
+
+
+def _ours(name: str) -> bool:
+    return name.lower().startswith(HEADER_PREFIX)
