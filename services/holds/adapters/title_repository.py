@@ -169,6 +169,14 @@ class TitleRepository:
         rows = await self.connection.fetch(self._owners_sql["item"], list(item_ids))
         return {row[0]: row[1] for row in rows}
 
+    async def hold_owners_of(self, hold_ids: Collection[str]) -> dict[str, str]:
+        """The bib_id each known hold id is stored under (for holds ``load`` did not look
+        up: one named by events of two titles in a batch is looked up for one of them)."""
+        if not hold_ids:
+            return {}
+        rows = await self.connection.fetch(self._owners_sql["hold"], list(hold_ids))
+        return {row[0]: row[1] for row in rows}
+
     async def load(
         self,
         bib_ids: Collection[str],

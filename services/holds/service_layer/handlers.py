@@ -123,7 +123,12 @@ class CirculationHandler:
 
     async def begin_batch(self, events: Sequence[InboundEvent], tx: Transaction) -> None:
         repository = TitleRepository(tx.connection, cache=self.cache)
-        named = {hold_id: e.data.bib_id for e in events if (hold_id := _hold_named(e))}
+        named: dict[str, str] = {}
+        contested = set()  # named by events of more than one title: one is not its owner
+        for e in events:
+            hold_id = _hold_named(e)
+            if hold_id is not None and named.setdefault(hold_id, e.data.bib_id) != e.data.bib_id:
+                contested.add(hold_id)
         titles = await repository.load(
             {event.data.bib_id for event in events}, closed_holds=False, named_holds=named
         )
@@ -138,6 +143,7 @@ class CirculationHandler:
             }
         )
         owners.update(repository.hold_owners)
+        owners.update(await repository.hold_owners_of(contested))
         tx.scratch[_BATCH] = _Batch(
             repository, titles, owners, await self._demand(events, titles, tx)
         )
