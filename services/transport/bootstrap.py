@@ -76,7 +76,7 @@ def transport_spec(
                 group_id=f"{settings.consumer_group}-scans",
                 topics=[SCANS],
                 codec=EventCodec(SCAN_EVENTS),
-                handler=ScanEventHandler(scans),
+                handler=ScanEventHandler(scans, frozenset(library_names(settings))),
             ),
         ],
         output_topics=[TRANSPORT, MOVEMENTS, DEMAND],

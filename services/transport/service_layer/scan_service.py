@@ -94,13 +94,19 @@ class ScanService:
 
 class ScanEventHandler:
     """Scans from ``kulkuri.scans.v1``: the consumer's inbox dedupes them; a rejected scan is
-    dead-lettered with the reason."""
+    dead-lettered with the reason its HTTP API would answer (a library outside ``libraries``,
+    the network, first: nothing else checks where a crate is unloaded)."""
 
-    def __init__(self, service: ScanService) -> None:
+    def __init__(self, service: ScanService, libraries: frozenset[str]) -> None:
         self.service = service
+        self.libraries = libraries
 
     async def __call__(self, event: ScanRecorded, tx: Transaction) -> None:
         d = event.data
+        if d.library not in self.libraries:
+            raise InvalidEventError(
+                "unknown_library", f"library {d.library!r} is not in the consortium"
+            )
         scan = Scan(
             kind=ScanKind(d.kind),
             barcode=d.barcode,
