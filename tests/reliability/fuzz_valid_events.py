@@ -21,6 +21,8 @@ from kulkuri.shared.events import (
     ItemCheckedOutData,
     ItemReturned,
     ItemReturnedData,
+    ItemWithdrawn,
+    ItemWithdrawnData,
 )
 from tests.reliability.fuzz_kafka import Outgoing
 
@@ -63,6 +65,11 @@ class Circulation:
         id, at = self._next()
         data = HoldCancelledData(hold_id=hold, bib_id=bib, cancelled_at=at, reason="patron")
         return HoldCancelled.create(id=id, source=self.source, time=at, data=data)
+
+    def withdrawn(self, item: str, bib: str, owner: str) -> ItemWithdrawn:
+        id, at = self._next()
+        data = ItemWithdrawnData(item_id=item, bib_id=bib, owning_library=owner, withdrawn_at=at)
+        return ItemWithdrawn.create(id=id, source=self.source, time=at, data=data)
 
     def checked_out(self, item: str, bib: str, library: str) -> ItemCheckedOut:
         id, at = self._next()
