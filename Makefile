@@ -1,6 +1,6 @@
 .PHONY: up test install lint bench-consume schemas
 
-up:  ## install and start broker, database, services and the demo producer
+up:  ## install and start broker, database, services and a simulated day
 	scripts/up.sh
 
 test:  ## install and run linters, type checks and the full test suite

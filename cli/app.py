@@ -50,26 +50,25 @@ console = Console(stderr=True)
 
 @app.command()
 def up(
-    network: str = typer.Option("Lastu", help="Consortium whose libraries the demo uses."),
+    network: str = typer.Option("Lastu", help="Consortium whose day is simulated (Lastu, Helmet)."),
     port: int = typer.Option(8000, help="HTTP port for /metrics, /healthz, /readyz."),
-    titles: int = typer.Option(60, help="Demo catalogue size (titles)."),
-    holds: int = typer.Option(80, help="Demo holds to place."),
+    speed: float = typer.Option(1800.0, min=1.0, help="The simulated day's speed (x real time)."),
+    seed: int = typer.Option(2026, help="The simulated day's seed."),
     run: str = typer.Option(
         "", help="Names the demo's titles, copies and holds (default: the start time)."
     ),
     exit_after_demo: bool = typer.Option(
-        False, help="Stop once every demo event is handled (for scripted runs)."
+        False, help="Stop once the simulated day is over (for scripted runs)."
     ),
 ) -> None:
-    """Start everything on local defaults: broker, database, services, a demo producer."""
+    """Start everything on local defaults: broker, database, services, and a simulated day of
+    a real library network; the coordinator page shows the day's plan."""
     config = HoldsConfig()
     config.http.port = port
     config.holds.consortium = network
     configure_logging(config.log)
-    plan = DemoPlan(
-        titles=titles, holds=holds, run=run or datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    )
-    asyncio.run(run_local_stack(config, plan, exit_after_demo))
+    plan = DemoPlan(seed=seed, run=run or datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
+    asyncio.run(run_local_stack(config, plan, exit_after_demo, speed))
 
 
 @holds_app.command("run")

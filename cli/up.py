@@ -9,13 +9,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 from rich.console import Console
 
-from kulkuri.cli.demo import DemoPlan, produce_demo
+from kulkuri.cli.demo import DemoPlan
 from kulkuri.cli.local_parts import broker_for, database_for
 from kulkuri.cli.stack import serve
 from kulkuri.holds.bootstrap import build_service as build_holds
@@ -23,27 +22,24 @@ from kulkuri.holds.bootstrap import load_consortium
 from kulkuri.holds.config import HoldsConfig
 from kulkuri.reports.config import ReportsSettings
 from kulkuri.reports.entrypoints.http import reports_router_on
-from kulkuri.routing.bootstrap import ZONE
 from kulkuri.routing.bootstrap import build_service as build_routing
 from kulkuri.routing.config import RoutingConfig
 from kulkuri.shared.auth import Role, authority_from
-from kulkuri.shared.libraries import load_outlets
 from kulkuri.shared.observability.metrics import MessagingMetrics
-from kulkuri.shared.runtime import ServiceRuntime
-from kulkuri.shared.settings import KafkaSettings
+from kulkuri.simulator import SimulationSummary, run_simulated_day
+from kulkuri.simulator.adapters.settling import SystemNames
 from kulkuri.transport.bootstrap import build_service as build_transport
 from kulkuri.transport.config import TransportConfig
-from kulkuri.transport.lanes.commands import Publish, send_commands
 from kulkuri.transport.lanes.process import LaneWorkerProcess
-from kulkuri.transport.lanes.settings import LaneSettings
 
 console = Console(stderr=True)
-_UNSENT_SQL = "SELECT count(*) FROM transport.outbox WHERE published_at IS NULL"
 
 
-async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: bool) -> None:
+async def run_local_stack(
+    config: HoldsConfig, plan: DemoPlan, exit_after_demo: bool, speed: float = 1800.0
+) -> None:
     """Broker and database (local unless configured), every service, the lane worker, one
-    HTTP port for all, and the demo producer."""
+    HTTP port for all, and the demo: a simulated day of the network (``kulkuri.simulator``)."""
     async with AsyncExitStack() as stack:
         bootstrap = await broker_for(config.kafka, stack)
         database_url = await database_for(config.database)
@@ -75,26 +71,37 @@ async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: 
             bootstrap_servers=bootstrap,
             metrics=metrics,
         )
-        libraries = load_outlets(config.holds.consortium)
-        sent: list[int] = []
-
-        async def all_handled() -> None:
-            # Polling a metric is the simplest condition here; the caller bounds it.
-            while not sent or _settled(metrics) < sent[0]:  # noqa: ASYNC110
-                await asyncio.sleep(0.2)
+        simulated: list[SimulationSummary] = []
 
         async def demo() -> None:
-            sent.append(await produce_demo(bootstrap, libraries, plan, kafka=config.kafka))
-            console.print(f"[green]demo producer sent {sent[0]} circulation records[/]")
-            await all_handled()
-            console.print(f"[green]all {sent[0]} demo records handled or dead-lettered[/]")
-            await _publish_todays_demand(bootstrap, transport.runtime, config.kafka)
+            authority = authority_from(transport_config.auth)
+            assert authority is not None
+            summary = await run_simulated_day(
+                bootstrap,
+                api_base=base,
+                authority=authority,
+                network=config.holds.consortium,
+                speed=speed,
+                seed=plan.seed,
+                run=plan.run,
+                kafka=config.kafka,
+                # The simulator waits on the services' consumer groups: the ones they run.
+                names=SystemNames(
+                    holds_group=config.holds.consumer_group,
+                    transport_group=transport_config.transport.consumer_group,
+                ),
+                progress=lambda text: console.print(f"simulator: {text}", soft_wrap=True),
+            )
+            for line in summary.lines():
+                console.print(line, soft_wrap=True)
+            simulated.append(summary)
+            console.print(
+                f"[green]the simulated day's plan: {base}/coordinator?day={summary.first_day}[/]"
+            )
 
-        async def planned_today() -> None:
-            await all_handled()
-            while not await _has_plan_today(routing.runtime):  # noqa: ASYNC110 (bounded by caller)
+        async def simulated_day() -> None:
+            while not simulated:  # noqa: ASYNC110 (bounded by the caller)
                 await asyncio.sleep(0.2)
-            console.print("[green]today's route plan is ready: see /coordinator[/]")
 
         base = f"http://{config.http.host}:{config.http.port}"
         console.print(
@@ -119,32 +126,8 @@ async def run_local_stack(config: HoldsConfig, plan: DemoPlan, exit_after_demo: 
                 ),
             ],
             jobs=[demo],
-            until=(lambda: asyncio.wait_for(planned_today(), 180)) if exit_after_demo else None,
+            until=(lambda: asyncio.wait_for(simulated_day(), 900)) if exit_after_demo else None,
         )
-
-
-async def _publish_todays_demand(
-    bootstrap: str, transport: ServiceRuntime, kafka: KafkaSettings
-) -> None:
-    """Once the transport service has published the demo's transfer moves, ask the lane
-    worker for today's demand now rather than at tomorrow's cut-off, so the routing service
-    plans today and the coordinator page has a day to show."""
-    # Polling the outbox: its rows are the moves the lane worker must have seen first.
-    while transport.pool is None or await transport.pool.fetchval(_UNSENT_SQL):  # noqa: ASYNC110
-        await asyncio.sleep(0.2)
-    today = datetime.now(UTC).astimezone(ZONE).date()
-    await send_commands(bootstrap, LaneSettings(), [Publish(today)], kafka=kafka)
-    console.print(f"[green]asked for the lane demand of {today}[/]")
-
-
-async def _has_plan_today(routing: ServiceRuntime) -> bool:
-    if routing.pool is None:
-        return False
-    today = datetime.now(UTC).astimezone(ZONE).date()
-    found = await routing.pool.fetchval(
-        "SELECT count(*) FROM routing.plans WHERE service_day = $1", today
-    )
-    return bool(found)
 
 
 def _local_routing_config(holds: HoldsConfig, transport: TransportConfig) -> RoutingConfig:
@@ -178,15 +161,3 @@ def _print_local_token(config: TransportConfig, base: str) -> None:
     assert authority is not None
     token = authority.issue(Role.COORDINATOR)
     console.print(f"coordinator page: {base}/coordinator (sign in with: {token})", soft_wrap=True)
-
-
-def _settled(metrics: MessagingMetrics) -> float:
-    total = 0.0
-    for family in (metrics.events_handled, metrics.events_dead_lettered):
-        for metric in family.collect():
-            total += sum(
-                s.value
-                for s in metric.samples
-                if s.name.endswith("_total") and s.labels.get("service") == "holds"
-            )
-    return total

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install, then start the whole system on local defaults (Tansu broker, PostgreSQL, services,
-# demo producer). Extra arguments go to `kulkuri up` (try --help).
+# a simulated day of a real network). Extra arguments go to `kulkuri up` (try --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
