@@ -19,8 +19,14 @@ class LibraryOutlet:
     lon: float
 
 
+# Every municipal library outlet of the country as one network (the routing service's
+# finland.toml plans it with regional depots).
+NATIONAL = "Finland"
+
+
 def load_outlets(consortium: str | None = None) -> list[LibraryOutlet]:
-    """All outlets, or those of one consortium ("Helmet", "Lastu"), in directory order."""
+    """All outlets, or those of one consortium ("Helmet", "Lastu"), in directory order.
+    ``NATIONAL`` ("Finland") names the national network: every outlet."""
     text = resources.files("kulkuri.shared.data").joinpath(_LIBRARIES_CSV).read_text("utf-8")
     outlets = [
         LibraryOutlet(
@@ -33,7 +39,7 @@ def load_outlets(consortium: str | None = None) -> list[LibraryOutlet]:
         )
         for row in csv.DictReader(text.splitlines())
     ]
-    if consortium is None:
+    if consortium is None or consortium.lower() == NATIONAL.lower():
         return outlets
     chosen = [o for o in outlets if o.consortium and o.consortium.lower() == consortium.lower()]
     if not chosen:

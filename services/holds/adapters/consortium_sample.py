@@ -17,7 +17,7 @@ import tomli_w
 
 from kulkuri.holds.adapters.config_format import FORMAT_VERSION, WEEKDAYS, format_day
 from kulkuri.holds.domain.consortium import DEFAULT_CIRCUITY, Period
-from kulkuri.shared.libraries import LibraryOutlet, load_outlets
+from kulkuri.shared.libraries import NATIONAL, LibraryOutlet, load_outlets
 
 HOURS_CSV = "opening_hours_2026-07-26_2026-08-22.csv"
 
@@ -189,7 +189,8 @@ def write_sample_config(consortium_name: str) -> str:
     hours = _daily_hours({outlet.id for outlet in outlets})
     dates = sorted({day for days in hours.values() for day in days})
     span = {"first": dates[0].isoformat(), "last": dates[-1].isoformat()}
-    name = outlets[0].consortium or consortium_name
+    national = consortium_name.lower() == NATIONAL.lower()
+    name = NATIONAL if national else outlets[0].consortium or consortium_name
     sections = [
         _comment(HEADER.format(name=name, argument=consortium_name, **span))
         + tomli_w.dumps({"format_version": FORMAT_VERSION}),

@@ -15,6 +15,7 @@ from kulkuri.holds.adapters.consortium_config import (
     write_sample_config,
 )
 from kulkuri.holds.domain.consortium import CollectionPolicy, QueueOrder
+from kulkuri.shared.libraries import load_outlets
 
 HEADER = """
 format_version = 1
@@ -93,6 +94,14 @@ def test_the_shipped_lastu_sample_loads_with_its_19_libraries() -> None:
     assert lastu.policy_for("young-adult") is CollectionPolicy.REBALANCE
     assert not lastu.needs_transport("celia")
     assert lastu.costs.overrides == {}
+
+
+def test_the_national_network_is_every_outlet_of_the_directory() -> None:
+    finland = parse_consortium_config(write_sample_config("Finland"), source="<Finland>")
+
+    assert finland.name == "Finland"
+    assert len(finland.libraries) == len(load_outlets(None)) == 720
+    assert {"85910", "84924"} <= set(finland.libraries)
 
 
 def test_the_shipped_lastu_sample_is_what_the_generator_writes_today() -> None:
