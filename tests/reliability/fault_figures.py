@@ -9,7 +9,7 @@ import platform
 from typing import Any
 
 from tests.reliability.fault_plan import FaultKind
-from tests.reliability.fault_run import STALE_COMMIT_REFUSED, HarnessReport
+from tests.reliability.fault_run import COMMIT_REFUSED, HarnessReport
 
 # Outputs compared between the runs, by category of the snapshot (fault_state.py).
 _COUNTED = {
@@ -41,7 +41,7 @@ def figures(report: HarnessReport) -> dict[str, Any]:
         "pauses": len(pauses),
         "pause_until_dropped_s_max": round(max(pauses, default=0.0), 1),
         "restarts_after_exit_on_their_own": faulty.total("crashes"),
-        "stale_offset_commits_refused": faulty.log_count(STALE_COMMIT_REFUSED),
+        "offset_commits_refused_by_rebalance": faulty.log_count(COMMIT_REFUSED),
         "reference_run_s": round(reference.wall_s, 1),
         "reference_events_per_s": round(len(stream) / reference.wall_s),
         "faulty_run_s": round(faulty.wall_s, 1),

@@ -34,8 +34,9 @@ HOLDS_GROUP = "kulkuri-holds"
 PARTITIONS = 3
 HOLDS_INSTANCES = ("holds-a", "holds-b")
 TRANSPORT_INSTANCE = "transport"
-# What the consumer logs when a rebalance refused its offset commit (shared/messaging).
-STALE_COMMIT_REFUSED = "offset commit failed after a rebalance"
+# What a consumer logs when a rebalance refused its offset commit (shared/messaging): a
+# member dropped from its group with a batch in hand, or one caught by a rebalance.
+COMMIT_REFUSED = "offset commit failed after a rebalance"
 
 Log = Callable[[str], None]
 
@@ -186,10 +187,10 @@ async def _run(
     database = f"kulkuri_{name}"
     await ensure_database(postgres.url(), database)
     database_url = postgres.url(database)
-    await broker.start()
     services: list[ServiceProcess] = []
     progress = _Progress(database_url, stream)
     try:
+        await broker.start()
         await ensure_topics(broker.bootstrap_servers, [CIRCULATION], partitions=PARTITIONS)
         services = _services(name, broker.bootstrap_servers, database_url, work, faulty=faulty)
         await asyncio.gather(*(s.start() for s in services))
@@ -197,18 +198,7 @@ async def _run(
             await eventually(service.ready, timeout=options.ready_timeout_s, what=service.name)
         log(f"{name}: {len(services)} service processes ready on {storage}")
         began = time.monotonic()
-        bounds = segment_bounds(len(stream), len(plan) + 1)
-        struck = []
-        for index, (start, end) in enumerate(bounds):
-            fault = plan[index] if index < len(plan) else None
-            if fault is not None:
-                await _recovered(fault, services, broker, options.ready_timeout_s)
-            await produce(broker.bootstrap_servers, CIRCULATION, stream.records[start:end])
-            if fault is not None:
-                target = start + round(fault.at * (end - start))
-                await _handled_at_least(progress, target, options.settle_timeout_s)
-                struck.append(await _strike(fault, services, broker, postgres, progress))
-                log(f"{name}: {_describe(struck[-1], time.monotonic() - began)}")
+        struck = await _replay(options, stream, plan, services, broker, postgres, progress, log)
         try:
             await eventually(progress.settled, timeout=options.settle_timeout_s, interval=0.2)
         except AssertionError:
@@ -222,6 +212,34 @@ async def _run(
         await progress.close()
         await asyncio.gather(*(s.stop() for s in services))
         await broker.stop()
+
+
+async def _replay(
+    options: HarnessOptions,
+    stream: Stream,
+    plan: list[Fault],
+    services: list[ServiceProcess],
+    broker: DurableBroker,
+    postgres: PrivatePostgres,
+    progress: _Progress,
+    log: Log,
+) -> list[StruckFault]:
+    """Produce the stream a segment at a time, each fault striking during its segment."""
+    began = time.monotonic()
+    struck = []
+    for index, (start, end) in enumerate(segment_bounds(len(stream), len(plan) + 1)):
+        fault = plan[index] if index < len(plan) else None
+        if fault is not None:
+            await _recovered(fault, services, broker, options.ready_timeout_s)
+        await produce(broker.bootstrap_servers, CIRCULATION, stream.records[start:end])
+        if fault is None:
+            continue
+        await _handled_at_least(
+            progress, start + round(fault.at * (end - start)), options.settle_timeout_s
+        )
+        struck.append(await _strike(fault, services, broker, postgres, progress))
+        log(f"faulty: {_describe(struck[-1], time.monotonic() - began)}")
+    return struck
 
 
 def _services(
