@@ -12,6 +12,7 @@ from rich.console import Console
 from kulkuri.cli.demo import DemoPlan
 from kulkuri.cli.lanes import lanes_app
 from kulkuri.cli.local_parts import database_for
+from kulkuri.cli.outcomes import outcomes_app
 from kulkuri.cli.reliability import reliability_app
 from kulkuri.cli.reports import reports_app
 from kulkuri.cli.routing import routing_app
@@ -42,6 +43,7 @@ app.add_typer(lanes_app, name="lanes")
 app.add_typer(routing_app, name="routing")
 app.add_typer(reports_app, name="reports")
 app.add_typer(reliability_app, name="reliability")
+app.add_typer(outcomes_app, name="outcomes")
 app.add_typer(schemas_app, name="schemas")
 app.command()(simulate)
 app.command("token")(issue_token)

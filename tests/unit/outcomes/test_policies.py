@@ -5,7 +5,6 @@ from __future__ import annotations
 from kulkuri.outcomes.domain.demand import Demand, HoldPlaced, LoanReturned, StartingCopy
 from kulkuri.outcomes.domain.figures import hold_figures
 from kulkuri.outcomes.domain.ledger import Leg
-
 from tests.unit.outcomes.tiny_network import run_baseline, run_kulkuri
 
 # C's copy of t1 comes back at B on day 0; on day 1 a patron at B places a hold on t1.

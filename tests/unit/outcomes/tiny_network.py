@@ -3,7 +3,7 @@ B at 12 km and C at 20 km, visited every day; transport cost is the distance in 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.outcomes.domain.baseline import KohaLikeBaseline
@@ -11,6 +11,8 @@ from kulkuri.outcomes.domain.day_loop import run_policy
 from kulkuri.outcomes.domain.demand import Demand
 from kulkuri.outcomes.domain.ledger import Ledger
 from kulkuri.outcomes.domain.shared_collection import SharedCollectionPolicy, consortium_for
+from kulkuri.outcomes.routes.day_routes import VanNetwork
+from kulkuri.routing.domain.problem import Matrix, Place, TimeWindow, Van
 
 KM = {"A": 0, "B": 12, "C": 20}
 HUB = "A"
@@ -36,3 +38,19 @@ def run_baseline(demand: Demand) -> Ledger:
 
 def run_kulkuri(demand: Demand) -> Ledger:
     return run_policy(SharedCollectionPolicy(consortium(), FIRST_DAY), demand, HUB, every_day)
+
+
+def van_network() -> VanNetwork:
+    """The same line for the vans: one van based at the hub, 10 m/s, open all day."""
+    places = tuple(
+        Place(k, k, 60.0 + v * 0.009, 25.0, i, (TimeWindow(0, 86_400),), 300, 30, k == HUB)
+        for i, (k, v) in enumerate(KM.items())
+    )
+    metres = tuple(tuple(cost(a, b) for b in KM) for a in KM)
+    seconds = tuple(tuple(m // 10 for m in row) for row in metres)
+    van = Van("van-1", HUB, 10, 0, 86_400)
+    return VanNetwork(lambda day: places, (van,), Matrix(metres, seconds), HUB)
+
+
+def service_day(number: int) -> date:
+    return FIRST_DAY + timedelta(days=number)

@@ -1,0 +1,79 @@
+"""The comparison as rows of figures, and as a table, JSON or CSV.
+
+Every per-item or per-run figure is a quotient of two totals that are in the same row set,
+so a reader can check it: van-km per item moved = van-km / items moved, and so on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+
+from kulkuri.outcomes.compare import Comparison, PolicyOutcome
+
+Row = dict[str, float | int | str | None]
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def figures(outcome: PolicyOutcome) -> Row:
+    h = outcome.holds
+    return {
+        "policy": outcome.policy,
+        "holds_placed": h.holds_placed,
+        "holds_filled": h.holds_filled,
+        "items_moved": h.items_moved,
+        "items_moved_per_hold_filled": _ratio(h.items_per_hold_filled),
+        "van_km": round(outcome.km, 1),
+        "van_hours": round(outcome.van_hours, 2),
+        "van_km_per_item_moved": _ratio(outcome.per_item(outcome.km)),
+        "van_hours_per_item_moved": _ratio(outcome.per_item(outcome.van_hours)),
+        "median_days_to_pickup_shelf": h.median_days,
+        "p90_days_to_pickup_shelf": h.p90_days,
+        f"unfilled_after_{h.after_days}_days": h.unfilled_after,
+        f"holds_placed_{h.after_days}_days_before_the_end": h.eligible,
+        "van_runs": outcome.van_runs,
+        "crates": outcome.crates,
+        "crates_per_van_run": _ratio(outcome.crates_per_van_run),
+        "crates_left_by_the_vans": outcome.missed_crates,
+    }
+
+
+def as_json(comparison: Comparison) -> str:
+    head = {k: v for k, v in asdict(comparison).items() if k != "outcomes"}
+    head["first_day"], head["last_day"] = str(comparison.first_day), str(comparison.last_day)
+    body = {**head, "policies": [figures(o) for o in comparison.outcomes]}
+    return json.dumps(body, indent=2) + "\n"
+
+
+def as_csv(comparison: Comparison) -> str:
+    rows = [figures(o) for o in comparison.outcomes]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def as_table(comparison: Comparison) -> str:
+    rows = [figures(o) for o in comparison.outcomes]
+    c = comparison
+    lines = [
+        f"{c.network}: {c.days} service days {c.first_day}..{c.last_day}, seed {c.seed}, "
+        f"{c.copies} copies",
+        "",
+    ]
+    names = [str(r["policy"]) for r in rows]
+    width = max(len(k) for k in rows[0])
+    lines.append(f"{'':{width}}  " + "  ".join(f"{n:>10}" for n in names))
+    for key in list(rows[0])[1:]:
+        cells = ["-" if r[key] is None else str(r[key]) for r in rows]
+        lines.append(f"{key:{width}}  " + "  ".join(f"{v:>10}" for v in cells))
+    return "\n".join(lines) + "\n"
+
+
+FORMATS = {"table": as_table, "json": as_json, "csv": as_csv}
