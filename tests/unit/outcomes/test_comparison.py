@@ -1,0 +1,90 @@
+"""The comparison on the hand-made line: each policy's figures as worked out by hand, a
+report whose figures add up, and the same figures from the same seed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from functools import partial
+
+import pytest
+
+from kulkuri.outcomes.adapters.simulated_demand import simulated_demand
+from kulkuri.outcomes.compare import Comparison, outcome_of
+from kulkuri.outcomes.domain.baseline import KohaLikeBaseline
+from kulkuri.outcomes.domain.demand import Demand, HoldPlaced, LoanReturned, StartingCopy
+from kulkuri.outcomes.domain.shared_collection import SharedCollectionPolicy
+from kulkuri.outcomes.report import as_csv, as_json, as_table, figures
+from kulkuri.outcomes.routes.day_routes import fixed_loop_work, optimised_work
+from kulkuri.routing.solver import solver_named
+from tests.unit.outcomes.tiny_network import (
+    FIRST_DAY,
+    consortium,
+    cost,
+    every_day,
+    service_day,
+    van_network,
+)
+
+# C's copy comes back at B on day 0; a hold at B on day 1 (as in test_policies).
+DEMAND = Demand(
+    days=5,
+    copies=(StartingCopy("c1", "t1", "C", on_loan=True),),
+    events=(LoanReturned("c1", "t1", "B", 0, 100), HoldPlaced("h1", "t1", "B", 1, 200)),
+)
+
+
+def _comparison() -> Comparison:
+    vans = van_network()
+    baseline, _ = outcome_of(
+        "baseline", KohaLikeBaseline(cost), DEMAND, vans, every_day, service_day,
+        fixed_loop_work, 2,
+    )  # fmt: skip
+    optimised = partial(optimised_work, solver=solver_named(), time_limit_s=1.0)
+    kulkuri, _ = outcome_of(
+        "kulkuri", SharedCollectionPolicy(consortium(), FIRST_DAY), DEMAND, vans, every_day,
+        service_day, optimised, 2,
+    )  # fmt: skip
+    return Comparison("line", 5, 1, 2, FIRST_DAY, service_day(4), 1, (baseline, kulkuri))
+
+
+def test_each_policy_as_worked_out_by_hand() -> None:
+    baseline, kulkuri = (figures(o) for o in _comparison().outcomes)
+    # Baseline: the 40 km loop on all 5 days; a crate at one stop on days 1-4 (B, C, C, B).
+    assert baseline["van_km"] == 200.0
+    assert baseline["van_hours"] == round((4600 + 4 * 4630) / 3600, 2)
+    assert (baseline["items_moved"], baseline["van_km_per_item_moved"]) == (2, 100.0)
+    assert (baseline["median_days_to_pickup_shelf"], baseline["unfilled_after_2_days"]) == (3.0, 1)
+    assert (baseline["van_runs"], baseline["crates"], baseline["crates_per_van_run"]) == (5, 4, 0.8)
+    # kulkuri: the copy floats at B, where the hold is ready the day it is placed; no van.
+    assert (kulkuri["van_km"], kulkuri["items_moved"], kulkuri["van_runs"]) == (0.0, 0, 0)
+    assert (kulkuri["median_days_to_pickup_shelf"], kulkuri["unfilled_after_2_days"]) == (0.0, 0)
+    assert kulkuri["van_km_per_item_moved"] is None
+
+
+def test_the_report_figures_add_up() -> None:
+    comparison = _comparison()
+    report = json.loads(as_json(comparison))
+    rows = list(csv.DictReader(io.StringIO(as_csv(comparison))))
+    assert [r["policy"] for r in report["policies"]] == ["baseline", "kulkuri"]
+    for policy, row in zip(report["policies"], rows, strict=True):
+        assert str(policy["van_km"]) == row["van_km"]
+        if policy["items_moved"]:
+            assert policy["van_km_per_item_moved"] == pytest.approx(
+                policy["van_km"] / policy["items_moved"], abs=1e-3
+            )
+            assert policy["items_moved_per_hold_filled"] == pytest.approx(
+                policy["items_moved"] / policy["holds_filled"], abs=1e-3
+            )
+    assert "baseline" in as_table(comparison) and "200.0" in as_table(comparison)
+
+
+def test_the_same_seed_gives_the_same_demand() -> None:
+    days = [date(2026, 10, 5), date(2026, 10, 6)]
+    first = simulated_demand("Lastu", days, 7, scale=0.002)
+    again = simulated_demand("Lastu", days, 7, scale=0.002)
+    other = simulated_demand("Lastu", days, 8, scale=0.002)
+    assert first == again
+    assert first.holds and first.events != other.events
