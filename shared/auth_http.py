@@ -10,15 +10,80 @@ Error bodies have the shape every kulkuri API uses: ``{"detail": {"reason", "mes
 # No "from __future__ import annotations": FastAPI resolves the dependencies' annotations.
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from kulkuri.shared.auth import API_ROLES, InvalidToken, Principal, Role, TokenAuthority
 
 _bearer = HTTPBearer(auto_error=False, description="A kulkuri access token (JWT).")
+
+
+class Problem(BaseModel):
+    """The body of every refusal ``problem`` makes: a machine-readable ``reason`` and a
+    sentence, as ``{"detail": {"reason": ..., "message": ...}}``."""
+
+    detail: dict[str, str]
+
+
+class InvalidRequest(BaseModel):
+    """FastAPI's own 422 body: where the request broke its schema, and how."""
+
+    detail: list[dict[str, Any]]
+
+
+class UnreadableBody(BaseModel):
+    """FastAPI's own 400 body, for a body that cannot be read as JSON at all (not UTF-8)."""
+
+    detail: str
+
+
+_MODEL: dict[int, Any] = {400: UnreadableBody, 422: Problem | InvalidRequest}
+_MEANING = {
+    400: "The body cannot be read as JSON.",
+    401: "No token, or one that is malformed, expired or signed with another key.",
+    403: "The token's role or library may not make this call.",
+    404: "What the path names is not known.",
+    409: "The request conflicts with the state (a scan out of order, say).",
+    422: "The request breaks its schema, or names what the service cannot take.",
+    501: "The configured engine cannot do this.",
+    503: "The service has not started yet.",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the refusals a route may answer: ``problem``'s body, and
+    FastAPI's own for a body it cannot read (400) or validate (422)."""
+    return {
+        status: {
+            "model": _MODEL.get(status, Problem),
+            "description": _MEANING[status],
+        }
+        for status in statuses
+    }
+
+
+def documented_beside_html(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``documented`` for a route that answers HTML: its refusals are still JSON (FastAPI
+    would file a ``model`` under the route's media type)."""
+    problem_schema: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}
+    invalid = {"anyOf": [problem_schema, {"$ref": "#/components/schemas/HTTPValidationError"}]}
+    return {
+        status: {
+            "description": _MEANING[status],
+            "content": {
+                "application/json": {"schema": invalid if status == 422 else problem_schema}
+            },
+        }
+        for status in statuses
+    }
+
+
+# Every guarded route may answer these.
+REFUSALS = documented(401, 403, 503)
 
 
 def problem(status: int, reason: str, message: str) -> HTTPException:

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel
 
 from kulkuri.holds.adapters.read_models import (
     DecisionCounts,
@@ -29,15 +28,18 @@ from kulkuri.holds.adapters.read_models import (
 from kulkuri.holds.adapters.reassignment_runs import ReassignmentReport, ReassignmentRuns
 from kulkuri.holds.domain.consortium import Consortium
 from kulkuri.shared.auth import Principal, Role
-from kulkuri.shared.auth_http import pool_getter, problem, require_library, require_role, who
+from kulkuri.shared.auth_http import (
+    Problem,
+    documented,
+    pool_getter,
+    problem,
+    require_library,
+    require_role,
+    who,
+)
+from kulkuri.shared.messaging.usable import EARLIEST_YEAR, LATEST_YEAR
 
 PoolProvider = Callable[[], asyncpg.Pool | None]
-
-
-class Problem(BaseModel):
-    """The body of a 401, 403, 404 or 503: a machine-readable ``reason`` and a sentence."""
-
-    detail: dict[str, str]
 
 
 def holds_router(
@@ -68,7 +70,8 @@ def holds_router(
 
     Reads = Annotated[ReadModels, Depends(read_models)]
     Members = Annotated[Consortium, Depends(get_consortium)]
-    Id = Annotated[str, Path(min_length=1, max_length=200)]
+    # No NUL: the id goes into a query, and PostgreSQL text cannot hold one.
+    Id = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
 
     @router.get("/holds/{hold_id}", response_model=HoldView, responses=not_found)
     async def hold_status(caller: Caller, hold_id: Id, reads: Reads) -> HoldView:
@@ -94,7 +97,11 @@ def holds_router(
             raise problem(404, "unknown_title", f"no copy and no hold of {bib_id!r} is known")
         return view
 
-    @router.get("/libraries/{library_id}/pull-list", response_model=PullList, responses=not_found)
+    @router.get(
+        "/libraries/{library_id}/pull-list",
+        response_model=PullList,
+        responses={**not_found, **documented(422)},
+    )
     async def pull_list(
         caller: Caller,
         library_id: Id,
@@ -111,6 +118,10 @@ def holds_router(
                 f"library {library_id!r} is not a member of {members.name}",
             )
         require_library(caller, library_id)
+        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise problem(
+                422, "day_out_of_range", f"{day} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}"
+            )
         library_open = members.opening_hours[library_id].is_open_on(day)
         return await reads.pull_list(library_id, day, library_open=library_open)
 

@@ -38,7 +38,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kulkuri.routing.adapters.plan_store import PlanStore
 from kulkuri.routing.service_layer.planning import DayPlanner
 from kulkuri.shared.auth import Principal
-from kulkuri.shared.auth_http import pool_getter, problem
+from kulkuri.shared.auth_http import REFUSALS, documented, pool_getter, problem
 
 _TEMPLATES = "kulkuri.routing.templates"
 _SCRIPT = re.compile(r'<script type="module">(.*?)</script>', re.DOTALL)
@@ -65,7 +65,7 @@ def coordinator_page_router(
     *,
     map_settings: MapSettings | None = None,
 ) -> APIRouter:
-    router = APIRouter(prefix="/coordinator", tags=["coordinator page"])
+    router = APIRouter(prefix="/coordinator", tags=["coordinator page"], responses=REFUSALS)
     store = PlanStore()
     settings = map_settings or MapSettings()
     Caller = Annotated[Principal, Depends(principal)]
@@ -122,7 +122,7 @@ def coordinator_page_router(
             ],
         }
 
-    @router.get("/days/{day}/shipments")
+    @router.get("/days/{day}/shipments", responses=documented(404))
     async def shipments(day: date, caller: Caller) -> dict[str, dict[str, Any]]:
         """What each shipment id of the day's latest plan carries."""
         async with pool().acquire() as conn:

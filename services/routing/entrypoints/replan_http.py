@@ -11,18 +11,19 @@ answers. Stops done stay as they were; crates on a broken van are dropped (``van
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo
 
 import asyncpg
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from kulkuri.routing.adapters.plan_json import plan_to_json
 from kulkuri.routing.adapters.plan_store import PlanStore
 from kulkuri.routing.domain.demand import LaneCrates
 from kulkuri.routing.domain.errors import RoutingInputError, UnsupportedConstraintError
 from kulkuri.routing.domain.progress import ProgressError
+from kulkuri.routing.entrypoints.http import LaneIn, within_a_day
 from kulkuri.routing.service_layer.planning import DayPlanner
 from kulkuri.routing.service_layer.replan import (
     PlanChanged,
@@ -31,18 +32,13 @@ from kulkuri.routing.service_layer.replan import (
     replan_day,
 )
 from kulkuri.shared.auth import Principal, Role
-from kulkuri.shared.auth_http import pool_getter, problem, require_role
-from kulkuri.shared.events.circulation import LibraryId
+from kulkuri.shared.auth_http import REFUSALS, documented, pool_getter, problem, require_role
 
 DAY_S = 24 * 3600
 
 
-class UrgentLaneIn(BaseModel):
-    from_library: LibraryId
-    to_library: LibraryId
-    items: int = Field(default=0, ge=0, description="Copies waiting, packed or not.")
-    crates: int = Field(default=0, ge=0, description="Crates already packed.")
-    priority_crates: int = Field(default=0, ge=0, description="Crates carrying hold copies.")
+class UrgentLaneIn(LaneIn):
+    """A lane whose crates must go today, beside the plan's (the same fields and bounds)."""
 
 
 class ReplanBody(BaseModel):
@@ -63,6 +59,11 @@ class ReplanBody(BaseModel):
     )
     time_limit_s: float | None = Field(default=None, gt=0, le=600)
 
+    @model_validator(mode="after")
+    def _one_days_demand(self) -> Self:
+        within_a_day(self.urgent_lanes)
+        return self
+
 
 def replan_router(
     pool_provider: Callable[[], asyncpg.Pool | None],
@@ -70,7 +71,7 @@ def replan_router(
     planner: DayPlanner,
     zone: ZoneInfo,
 ) -> APIRouter:
-    router = APIRouter(prefix="/routing", tags=["routing"])
+    router = APIRouter(prefix="/routing", tags=["routing"], responses=REFUSALS)
     store = PlanStore()
     Caller = Annotated[Principal, Depends(principal)]
 
@@ -89,7 +90,7 @@ def replan_router(
             raise problem(422, "same_library", f"lanes from a library to itself: {', '.join(same)}")
         return [LaneCrates(**lane.model_dump()) for lane in lanes]
 
-    @router.post("/days/{day}/replan")
+    @router.post("/days/{day}/replan", responses=documented(400, 404, 409, 422, 501))
     async def replan(day: date, body: ReplanBody, caller: Caller) -> dict[str, Any]:
         """Re-plan the rest of the day from where the vans are; stops done stay done."""
         require_role(caller, Role.COORDINATOR)

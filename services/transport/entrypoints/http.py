@@ -17,9 +17,10 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from kulkuri.shared.auth import Principal, Role
-from kulkuri.shared.auth_http import pool_getter
+from kulkuri.shared.auth_http import REFUSALS, documented, documented_beside_html, pool_getter
 from kulkuri.shared.db.outbox import OutboxStore
 from kulkuri.shared.messaging import Transaction
+from kulkuri.shared.messaging.usable import EARLIEST_YEAR, LATEST_YEAR
 from kulkuri.transport.adapters import printing
 from kulkuri.transport.adapters.list_queries import ListQueries
 from kulkuri.transport.domain import RejectedCommand
@@ -31,6 +32,10 @@ from kulkuri.transport.service_layer.unit_of_work import TransportUnitOfWork
 
 ListKind = Literal["pull", "packing", "receiving"]
 Format = Literal["json", "html"]
+# A list is JSON or printable HTML, as ``format`` asks.
+JSON_OR_HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/html": {}}}
+}
 _RENDER: dict[str, Callable[[Any], str]] = {
     "pull": printing.render_pull_lists,
     "packing": printing.render_packing_lists,
@@ -46,10 +51,12 @@ def transport_router(
     packing: PackingService,
     zone: ZoneInfo,
 ) -> APIRouter:
-    router = APIRouter(prefix="/transport", tags=["transport"])
+    router = APIRouter(prefix="/transport", tags=["transport"], responses=REFUSALS)
     queries = ListQueries(libraries, zone)
     Caller = Annotated[Principal, Depends(principal)]
     Library = Annotated[str, Path(description="Library (outlet) id.")]
+    # No NUL: an id goes into a query, and PostgreSQL text cannot hold one.
+    Id = Annotated[str, Path(pattern=r"^[^\x00]+$")]
     Day = Annotated[date | None, Query(description="Local date (default: today).")]
     Fmt = Annotated[Format, Query(description="json, or html to print (A4).")]
 
@@ -61,6 +68,11 @@ def transport_router(
         return library
 
     def today(day: date | None) -> date:
+        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            # Days are counted on from the one asked for: near 9999 that overflows.
+            raise problem(
+                422, "day_out_of_range", f"{day} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR}"
+            )
         return day or datetime.now(UTC).astimezone(zone).date()
 
     async def views(kind: str, library_ids: list[str], day: date) -> list[Any]:
@@ -78,7 +90,9 @@ def transport_router(
         body = found[0].to_json() if len(found) == 1 else [v.to_json() for v in found]
         return JSONResponse(body)
 
-    @router.get("/libraries/{library}/{kind}-list")
+    @router.get(
+        "/libraries/{library}/{kind}-list", responses={**JSON_OR_HTML, **documented(404, 422)}
+    )
     async def library_list(
         library: Library, kind: ListKind, caller: Caller, day: Day = None, format: Fmt = "json"
     ) -> Response:
@@ -86,7 +100,7 @@ def transport_router(
         require_library(caller, known(library))
         return answer(kind, await views(kind, [library], today(day)), format)
 
-    @router.get("/lists/{kind}")
+    @router.get("/lists/{kind}", responses={**JSON_OR_HTML, **documented(422)})
     async def all_lists(
         kind: ListKind, caller: Caller, day: Day = None, format: Fmt = "html"
     ) -> Response:
@@ -94,7 +108,7 @@ def transport_router(
         require_role(caller, Role.COORDINATOR)
         return answer(kind, await views(kind, sorted(libraries), today(day)), format)
 
-    @router.post("/libraries/{library}/packing-plan")
+    @router.post("/libraries/{library}/packing-plan", responses=documented(404, 422))
     async def packing_plan(library: Library, caller: Caller, day: Day = None) -> dict[str, Any]:
         """Open the crates the library's pulled copies need and say which copy goes where."""
         require_library(caller, known(library))
@@ -107,7 +121,11 @@ def transport_router(
             "crates": planned.plan.contents(),
         }
 
-    @router.get("/libraries/{library}/crate-labels", response_class=HTMLResponse)
+    @router.get(
+        "/libraries/{library}/crate-labels",
+        response_class=HTMLResponse,
+        responses=documented_beside_html(401, 403, 404, 422, 503),
+    )
     async def crate_labels(library: Library, caller: Caller, day: Day = None) -> HTMLResponse:
         """Printable labels of the library's crates of the day, two per A4 page."""
         require_library(caller, known(library))
@@ -116,8 +134,8 @@ def transport_router(
             labels = await queries.crate_labels(conn, ids)
         return HTMLResponse(printing.render_crate_labels(labels))
 
-    @router.get("/crates/{crate_id}")
-    async def crate(crate_id: str, caller: Caller) -> dict[str, Any]:
+    @router.get("/crates/{crate_id}", responses=documented(404))
+    async def crate(crate_id: Id, caller: Caller) -> dict[str, Any]:
         """A crate's label data and manifest."""
         async with pool().acquire() as conn:
             labels = await queries.crate_labels(conn, [crate_id])
@@ -128,8 +146,8 @@ def transport_router(
             require_library(caller, label.origin)
         return label.to_json()
 
-    @router.get("/transfers/{transfer_id}")
-    async def transfer(transfer_id: str, caller: Caller) -> dict[str, Any]:
+    @router.get("/transfers/{transfer_id}", responses=documented(404))
+    async def transfer(transfer_id: Id, caller: Caller) -> dict[str, Any]:
         """A transfer's status, where it is, and its whole history."""
         async with pool().acquire() as conn:
             found = await queries.transfer(conn, transfer_id)
@@ -146,8 +164,8 @@ def transport_router(
         async with pool().acquire() as conn:
             return await queries.overdue(conn, limit)
 
-    @router.post("/transfers/{transfer_id}/missing")
-    async def report_missing(transfer_id: str, caller: Caller) -> dict[str, Any]:
+    @router.post("/transfers/{transfer_id}/missing", responses=documented(404, 409, 422))
+    async def report_missing(transfer_id: Id, caller: Caller) -> dict[str, Any]:
         """A coordinator declares a copy missing: the holds service fills its hold again."""
         require_role(caller, Role.COORDINATOR)
         async with pool().acquire() as conn, conn.transaction():

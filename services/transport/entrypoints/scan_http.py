@@ -16,12 +16,13 @@ from typing import Annotated, Literal
 import asyncpg
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from kulkuri.shared.auth import Principal
-from kulkuri.shared.auth_http import pool_getter
+from kulkuri.shared.auth_http import REFUSALS, documented, pool_getter
 from kulkuri.shared.events.circulation import Identifier, LibraryId
 from kulkuri.shared.events.scans import ScanKindName
+from kulkuri.shared.messaging.usable import EARLIEST_YEAR, LATEST_YEAR
 from kulkuri.transport.entrypoints.auth import problem, require_scanner
 from kulkuri.transport.service_layer.scan_service import ScanResult, ScanService
 from kulkuri.transport.service_layer.scans import CRATE_SCANS, Scan, ScanKind
@@ -43,6 +44,14 @@ class ScanIn(BaseModel):
     scan_id: Identifier | None = Field(
         default=None, description="The scanner's id for this read; a resend is a duplicate."
     )
+
+    @field_validator("scanned_at")
+    @classmethod
+    def _usable(cls, at: datetime | None) -> datetime | None:
+        # Converted to UTC and stored: at the edge of datetime's range that overflows.
+        if at is not None and not EARLIEST_YEAR <= at.year <= LATEST_YEAR:
+            raise ValueError(f"outside the years {EARLIEST_YEAR}-{LATEST_YEAR}")
+        return at
 
     def command(self, now: datetime) -> Scan:
         return Scan(
@@ -81,7 +90,7 @@ def scan_router(
     principal: Callable[..., Principal],
     libraries: frozenset[str],
 ) -> APIRouter:
-    router = APIRouter(prefix="/transport/scans", tags=["scans"])
+    router = APIRouter(prefix="/transport/scans", tags=["scans"], responses=REFUSALS)
     Caller = Annotated[Principal, Depends(principal)]
 
     pool = pool_getter(pool_provider, "transport")
@@ -99,7 +108,7 @@ def scan_router(
         results = await service.apply(pool(), [(s.command(now), s.scan_id) for s in scans])
         return [_out(result, scan.scan_id) for scan, result in zip(scans, results, strict=True)]
 
-    @router.post("", response_model=ScanOut, responses={404: {}, 409: {}, 403: {}, 401: {}})
+    @router.post("", response_model=ScanOut, responses=documented(400, 404, 409, 422))
     async def scan_one(body: ScanIn, caller: Caller) -> JSONResponse:
         check(caller, [body])
         (result,) = await run([body])
@@ -108,7 +117,7 @@ def scan_router(
             raise problem(result.status, result.reason, result.message)
         return JSONResponse(result.model_dump(), status_code=200)
 
-    @router.post("/batch", response_model=ScanBatchOut)
+    @router.post("/batch", response_model=ScanBatchOut, responses=documented(400, 422))
     async def scan_batch(body: ScanBatchIn, caller: Caller) -> ScanBatchOut:
         check(caller, body.scans)
         results = await run(body.scans)
