@@ -9,6 +9,7 @@ each time and stays within a minute or two."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -64,7 +65,7 @@ NOT_CHECKED = [
 ]
 
 
-def answered_as_documented(case: Case, base_url: str) -> None:
+def answered_as_documented(case: Case[Any], base_url: str) -> None:
     """No 5xx; a documented status, content type, body and headers; 401 without a token."""
     for headers in CALLERS.values():
         case.call_and_validate(base_url=base_url, headers=headers, excluded_checks=NOT_CHECKED)
@@ -77,21 +78,25 @@ holds, transport, routing = (schemathesis.openapi.from_dict(d) for d in describe
 
 @holds.parametrize()
 @BOUNDED
-def test_the_holds_api_answers_every_request_as_documented(case: Case, apis: ServedApis) -> None:
+def test_the_holds_api_answers_every_request_as_documented(
+    case: Case[Any], apis: ServedApis
+) -> None:
     answered_as_documented(case, apis.urls["holds"])
 
 
 @transport.parametrize()
 @BOUNDED
 def test_the_transport_api_answers_every_request_as_documented(
-    case: Case, apis: ServedApis
+    case: Case[Any], apis: ServedApis
 ) -> None:
     answered_as_documented(case, apis.urls["transport"])
 
 
 @routing.parametrize()
 @BOUNDED
-def test_the_routing_api_answers_every_request_as_documented(case: Case, apis: ServedApis) -> None:
+def test_the_routing_api_answers_every_request_as_documented(
+    case: Case[Any], apis: ServedApis
+) -> None:
     answered_as_documented(case, apis.urls["routing"])
 
 
