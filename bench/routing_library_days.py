@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from common import RESULTS_DIR, machine_summary, print_table, write_results
-from routing_days import evaluate, fixed_loop, network_problem, trips_of
+from routing_days import evaluate, network_problem
 
+from kulkuri.outcomes.routes.yardstick import fixed_loop, trips_of
 from kulkuri.routing.domain.problem import SolveLimits
 from kulkuri.routing.solver import UnsupportedConstraintError, solver_named
 

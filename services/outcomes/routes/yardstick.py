@@ -1,7 +1,7 @@
 """One yardstick for every day's van work, and today's fixed daily loop.
 
-The same rules as ``bench/routing_days.py`` (``evaluate`` and ``fixed_loop``), kept here
-because a package must not import the benchmarks: every plan is re-timed stop by stop on
+The routing benchmarks (``bench/routing_days.py``) measure with it too: every plan is
+re-timed stop by stop on
 the problem's matrix (the fixed service time once per stop plus the per-crate time, waiting
 for windows, the van leaving its depot as late as its route allows). The fixed loop is one
 nearest-neighbour tour from the hub over every library open that day, the same order every
@@ -54,13 +54,13 @@ def trips_of(problem: RoutingProblem, plan: RoutePlan) -> list[Trip]:
 def evaluate(problem: RoutingProblem, trips: list[Trip], missed_crates: int = 0) -> DayWork:
     metres = seconds = late = 0
     for trip in trips:
-        trip_m, trip_s, wrong = _timed(problem, trip)
+        trip_m, trip_s, wrong = timed(problem, trip)
         metres, seconds, late = metres + trip_m, seconds + trip_s, late + wrong
     crates = sum(s.crates for s in problem.shipments)
     return DayWork(metres / 1000, seconds / 3600, len(trips), crates, late, missed_crates)
 
 
-def _timed(problem: RoutingProblem, trip: Trip) -> tuple[int, int, int]:
+def timed(problem: RoutingProblem, trip: Trip) -> tuple[int, int, int]:
     """Metres, seconds from leaving the depot to coming back, and lateness count."""
     distance, duration = problem.matrix.distance_m, problem.matrix.duration_s
     depot = problem.place(trip.van.depot)
@@ -144,5 +144,5 @@ def _fits(
         peak = max(peak, load)
     if peak > van.capacity_crates:
         return False
-    _, _, late = _timed(problem, _trip(van, places, out, back))
+    _, _, late = timed(problem, _trip(van, places, out, back))
     return late == 0
