@@ -50,5 +50,7 @@ def run_policy(
         for transfer in ledger.transfers[packed_before:]:
             legs = legs_of(transfer, hub, visited)
             ledger.legs.extend(legs)
-            arrivals.setdefault(legs[-1].day, []).append((transfer.item_id, transfer.to_library))
+            if legs:
+                arrival = (transfer.item_id, transfer.to_library)
+                arrivals.setdefault(legs[-1].day, []).append(arrival)
     return ledger

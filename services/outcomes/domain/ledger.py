@@ -39,7 +39,9 @@ class Leg:
 
 
 def legs_of(transfer: Transfer, hub: str | None, visited: Visited) -> list[Leg]:
-    """The legs of a transfer and the day each runs (see the module docstring)."""
+    """The legs of a transfer and the day each runs (see the module docstring); none if a
+    library it must be collected from or delivered to is not visited within
+    ``_LOOK_AHEAD_DAYS`` service days (a library closed all the while, say)."""
     if hub is None or hub in (transfer.from_library, transfer.to_library):
         hops = [(transfer.from_library, transfer.to_library)]
     else:
@@ -47,16 +49,19 @@ def legs_of(transfer: Transfer, hub: str | None, visited: Visited) -> list[Leg]:
     legs, day = [], transfer.packed_day
     for origin, destination in hops:
         stop = destination if origin == hub else origin
-        day = _next_visit(stop, day, visited)
+        found = _next_visit(stop, day, visited)
+        if found is None:
+            return []  # no van comes for it: the copy stays where it is, never received
+        day = found
         legs.append(Leg(origin, destination, day, transfer.item_id))
     return legs
 
 
-def _next_visit(library: str, after: int, visited: Visited) -> int:
+def _next_visit(library: str, after: int, visited: Visited) -> int | None:
     for day in range(after + 1, after + 1 + _LOOK_AHEAD_DAYS):
         if visited(library, day):
             return day
-    return after + 1 + _LOOK_AHEAD_DAYS
+    return None
 
 
 @dataclass

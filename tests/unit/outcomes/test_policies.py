@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from kulkuri.outcomes.domain.baseline import KohaLikeBaseline
+from kulkuri.outcomes.domain.day_loop import run_policy
 from kulkuri.outcomes.domain.demand import Demand, HoldPlaced, LoanReturned, StartingCopy
 from kulkuri.outcomes.domain.figures import hold_figures
-from kulkuri.outcomes.domain.ledger import Leg
-from tests.unit.outcomes.tiny_network import run_baseline, run_kulkuri
+from kulkuri.outcomes.domain.ledger import Leg, Transfer, legs_of
+from tests.unit.outcomes.tiny_network import HUB, cost, every_day, run_baseline, run_kulkuri
 
 # C's copy of t1 comes back at B on day 0; on day 1 a patron at B places a hold on t1.
 RETURNED_ELSEWHERE = Demand(
@@ -81,3 +83,24 @@ def test_a_hold_waits_for_the_first_return_under_both() -> None:
     for ledger in (run_baseline(demand), run_kulkuri(demand)):
         assert [(leg.origin, leg.destination, leg.day) for leg in ledger.legs] == [("A", "B", 3)]
         assert ledger.ready == {"h3": 3}
+
+
+def test_a_library_no_van_visits_gets_no_legs_and_its_copy_never_arrives() -> None:
+    # B is closed all the while: C's copy returned there on day 0 is asked home, but no van
+    # comes for it within the look-ahead; the run must not put a leg on a day B is not
+    # visited (the fixed loop has no stop there to price it).
+    demand = Demand(
+        days=20,
+        copies=(StartingCopy("c1", "t1", "C", on_loan=True),),
+        events=(LoanReturned("c1", "t1", "B", 0, 100),),
+    )
+
+    def all_but_b(library: str, day: int) -> bool:
+        return library != "B"
+
+    ledger = run_policy(KohaLikeBaseline(cost), demand, HUB, all_but_b)
+    assert [(t.from_library, t.to_library) for t in ledger.transfers] == [("B", "C")]
+    assert ledger.legs == []
+    transfer = Transfer("c2", "C", "B", 3, "hold", "h2")
+    assert legs_of(transfer, HUB, all_but_b) == []
+    assert legs_of(transfer, HUB, every_day) == [Leg("C", "A", 4, "c2"), Leg("A", "B", 5, "c2")]
