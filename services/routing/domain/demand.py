@@ -4,7 +4,8 @@ The lane-demand stream counts, per lane (origin -> next stop), copies waiting an
 packed. Vans carry crates, so a lane's copies not yet packed are counted as the crates they
 will fill. In hub mode every leg runs between a library and the hub; a lane that does not
 touch the hub (a consortium that changed modes) travels to the hub today and on tomorrow.
-A lane naming a place the network does not know is not planned: it is reported back.
+A lane naming a place the network does not know, or from a library to itself, is not
+planned: it is reported back.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class LaneCrates:
 @dataclass(frozen=True)
 class UnplannableLane:
     lane: LaneCrates
-    reason: str  # "unknown_library"
+    reason: str  # "unknown_library" or "same_library"
 
 
 def crates_needed(lane: LaneCrates, crate_capacity: int) -> int:
@@ -57,6 +58,11 @@ def shipments_for(
     for lane in lanes:
         if lane.from_library not in known or lane.to_library not in known:
             refused.append(UnplannableLane(lane, "unknown_library"))
+            continue
+        if lane.from_library == lane.to_library:
+            # Copies packed for the library they are at: no van carries them anywhere (and
+            # a shipment from a place to itself would make the whole day unplannable).
+            refused.append(UnplannableLane(lane, "same_library"))
             continue
         crates = crates_needed(lane, crate_capacity)
         if crates == 0:

@@ -50,6 +50,19 @@ def test_a_lane_naming_an_unknown_library_is_reported_not_planned() -> None:
     assert [(r.lane, r.reason) for r in refused] == [(lane, "unknown_library")]
 
 
+@pytest.mark.parametrize("library", ["H", "A"])
+def test_a_lane_from_a_library_to_itself_is_reported_not_planned(library: str) -> None:
+    # Seen in a simulated Helmet week: a transfer re-targeted to the library it was at came
+    # back as the lane H>H, a shipment from the hub to itself, and the day had no plan.
+    lanes = [LaneCrates(library, library, 1, 1), LaneCrates("A", "H", 3, 0)]
+    for mode, hub in ((Mode.HUB, "H"), (Mode.DIRECT, None)):
+        shipments, refused = shipments_for(
+            lanes, mode=mode, hub=hub, known=KNOWN, crate_capacity=40
+        )
+        assert shipments == (Shipment("A>H", "A", "H", 1),)
+        assert [(r.lane, r.reason) for r in refused] == [(lanes[0], "same_library")]
+
+
 def test_hub_mode_without_a_hub_is_refused() -> None:
     with pytest.raises(ValueError, match="needs a hub"):
         shipments_for([], mode=Mode.HUB, hub=None, known=KNOWN, crate_capacity=40)
