@@ -143,11 +143,14 @@ class OutboxRelay:
                 runs.append(self._producer.create_batch())
                 if not runs[-1].append(**record):
                     raise ValueError(f"outbox row {row.seq} does not fit in a record batch")
-        return [
-            await self._producer.send_batch(batch, topic, partition=partition)
-            for (topic, partition), runs in builders.items()
-            for batch in runs
-        ]
+        futures = []
+        for (topic, partition), runs in builders.items():
+            for batch in runs:
+                # A closed batch is sent at once: an open one would wait out the producer's
+                # linger for records that never come (the round's rows are all in it).
+                batch.close()
+                futures.append(await self._producer.send_batch(batch, topic, partition=partition))
+        return futures
 
     def _partition(self, topic: str, key: bytes | None, partitions: list[int]) -> int:
         if key is None:

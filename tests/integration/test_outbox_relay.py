@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
 from kulkuri.shared.db.migrations import MigrationSet, upgrade
@@ -271,5 +272,36 @@ async def test_a_commit_wakes_the_relay_without_waiting_for_its_poll(
     finally:
         relay.request_stop()
         await task
+        await producer.stop()
+        await pool.close()
+
+
+async def test_a_round_is_sent_without_waiting_out_the_producers_linger(
+    bootstrap_servers: str, database_url: str, unique: str
+) -> None:
+    schema, topic = probe_schema(unique), f"linger-{unique}"
+    await upgrade(MigrationSet(schema, PROBE_MIGRATIONS), database_url)
+    await ensure_topics(bootstrap_servers, [topic], partitions=1)
+    store = OutboxStore(schema)
+    pool = await create_pool(database_url)
+    # A linger far longer than the deadline below: an open batch would sit it out.
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", linger_ms=30_000)
+    await producer.start()
+    relay = OutboxRelay(
+        service="probe",
+        pool=pool,
+        store=store,
+        producer=producer,
+        settings=OutboxSettings(),
+        metrics=MessagingMetrics(CollectorRegistry()),
+    )
+    try:
+        async with pool.acquire() as conn:
+            async with conn.transaction():
+                await store.add(conn, _messages(topic, 3))
+            async with asyncio.timeout(10):
+                assert await relay.publish_once(conn) == 3
+            assert (await store.backlog(conn)).count == 0
+    finally:
         await producer.stop()
         await pool.close()
