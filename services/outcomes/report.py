@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from dataclasses import asdict
+from typing import Any
 
 from kulkuri.outcomes.compare import Comparison, PolicyOutcome
 
@@ -48,6 +49,22 @@ def as_json(comparison: Comparison) -> str:
     head["first_day"], head["last_day"] = str(comparison.first_day), str(comparison.last_day)
     body = {**head, "policies": [figures(o) for o in comparison.outcomes]}
     return json.dumps(body, indent=2) + "\n"
+
+
+def flat(comparison: Comparison, prefix: str = "") -> Row:
+    """The comparison as one flat mapping, as the benchmark results keep it: the run's
+    ``{prefix}days``, ``{prefix}first_day``, ... and each figure as
+    ``{prefix}{policy}_{figure}`` (``lastu_baseline_items_moved``)."""
+    return flat_report(json.loads(as_json(comparison)), prefix)
+
+
+def flat_report(report: dict[str, Any], prefix: str = "") -> Row:
+    """:func:`flat` of a report already written by ``--format json``."""
+    out: Row = {f"{prefix}{k}": v for k, v in report.items() if k != "policies"}
+    for row in report["policies"]:
+        policy = row["policy"]
+        out |= {f"{prefix}{policy}_{k}": v for k, v in row.items() if k != "policy"}
+    return out
 
 
 def as_csv(comparison: Comparison) -> str:

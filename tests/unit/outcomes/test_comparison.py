@@ -16,7 +16,7 @@ from kulkuri.outcomes.compare import Comparison, outcome_of
 from kulkuri.outcomes.domain.baseline import KohaLikeBaseline
 from kulkuri.outcomes.domain.demand import Demand, HoldPlaced, LoanReturned, StartingCopy
 from kulkuri.outcomes.domain.shared_collection import SharedCollectionPolicy
-from kulkuri.outcomes.report import as_csv, as_json, as_table, figures
+from kulkuri.outcomes.report import as_csv, as_json, as_table, figures, flat
 from kulkuri.outcomes.routes.day_routes import fixed_loop_work, optimised_work
 from kulkuri.routing.solver import solver_named
 from tests.unit.outcomes.tiny_network import (
@@ -79,6 +79,20 @@ def test_the_report_figures_add_up() -> None:
                 policy["items_moved"] / policy["holds_filled"], abs=1e-3
             )
     assert "baseline" in as_table(comparison) and "200.0" in as_table(comparison)
+
+
+def test_the_flat_form_has_every_figure_of_each_policy_under_its_prefix() -> None:
+    comparison = _comparison()
+    report = json.loads(as_json(comparison))
+    flattened = flat(comparison, "line_")
+    assert flattened["line_network"] == "line" and flattened["line_days"] == 5
+    assert flattened["line_first_day"] == "2026-10-05"
+    for policy in report["policies"]:
+        name = policy.pop("policy")
+        for key, value in policy.items():
+            assert flattened[f"line_{name}_{key}"] == value
+    assert not any(isinstance(v, dict | list) for v in flattened.values())
+    assert flattened["line_baseline_items_moved"] == 2
 
 
 def test_the_same_seed_gives_the_same_demand() -> None:
