@@ -30,10 +30,10 @@ import secrets
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from common import (
     RESULTS_DIR,
@@ -56,7 +56,7 @@ from kulkuri.holds.bootstrap import build_service as build_holds
 from kulkuri.holds.config import HoldsConfig
 from kulkuri.routing.bootstrap import build_service as build_routing
 from kulkuri.routing.config import RoutingConfig
-from kulkuri.shared.auth import authority_from
+from kulkuri.shared.auth import TokenAuthority, authority_from
 from kulkuri.shared.events import CirculationEvent, EventCodec
 from kulkuri.shared.observability.metrics import MessagingMetrics
 from kulkuri.shared.runtime import tune_gc_for_batches
@@ -71,6 +71,7 @@ from kulkuri.transport.config import TransportConfig
 from kulkuri.transport.lanes.process import LaneWorkerProcess
 
 DEFAULT_OUTPUT = RESULTS_DIR / "simulator.json"
+T = TypeVar("T")
 VARIANTS = ("generate", "sim", "raw")
 
 
@@ -145,10 +146,19 @@ def _free_port() -> int:
         return port
 
 
-async def day_through_the_stack(
-    env: Environment, network: str, speed: float, seed: int
-) -> SimulationSummary:
-    """The services as ``kulkuri up`` runs them, with the simulated day as its demo."""
+SystemJob = Callable[[str, TokenAuthority, KafkaSettings], Awaitable[T]]
+
+
+async def through_the_stack(
+    env: Environment,
+    network: str,
+    job: SystemJob[T],
+    *,
+    routing_time_limit_s: float | None = None,
+) -> T:
+    """The holds, transport and routing services, the lane worker and the HTTP API in one
+    process, as ``kulkuri up`` runs them, on ``env``'s broker and database, until ``job``
+    (given the API's base URL, the token authority and the Kafka settings) is done."""
     kafka = KafkaSettings(bootstrap_servers=env.bootstrap)
     config = HoldsConfig(kafka=kafka)
     config.database.url = env.db_url
@@ -163,6 +173,8 @@ async def day_through_the_stack(
         kafka=kafka, database=config.database, http=config.http, auth=config.auth
     )
     routing_config.routing.network = network
+    if routing_time_limit_s is not None:
+        routing_config.routing.time_limit_s = routing_time_limit_s
     registry = CollectorRegistry()
     metrics = MessagingMetrics(registry)
     db, broker = env.db_url, env.bootstrap
@@ -175,27 +187,16 @@ async def day_through_the_stack(
     )
     lanes = LaneWorkerProcess(env.bootstrap)
     await asyncio.to_thread(lanes.start)
-    outcome: list[SimulationSummary] = []
+    outcome: list[T] = []
     base = f"http://{config.http.host}:{config.http.port}"
 
-    async def demo() -> None:
+    async def run_job() -> None:
         authority = authority_from(config.auth)
         assert authority is not None
-        outcome.append(
-            await run_simulated_day(
-                env.bootstrap,
-                api_base=base,
-                authority=authority,
-                network=network,
-                speed=speed,
-                seed=seed,
-                kafka=kafka,
-                progress=lambda text: print(f"  {network}: {text}", flush=True),
-            )
-        )
+        outcome.append(await job(base, authority, kafka))
 
-    async def simulated() -> None:
-        while not outcome:  # noqa: ASYNC110 (the demo job's result; serve bounds nothing else)
+    async def done() -> None:
+        while not outcome:  # noqa: ASYNC110 (the job's result; serve bounds nothing else)
             await asyncio.sleep(0.5)
 
     try:
@@ -204,12 +205,32 @@ async def day_through_the_stack(
             registry,
             config.http,
             routers=[*holds.routers, *transport.routers, *routing.routers],
-            jobs=[demo],
-            until=simulated,
+            jobs=[run_job],
+            until=done,
         )
     finally:
         await asyncio.to_thread(lanes.stop)
     return outcome[0]
+
+
+async def day_through_the_stack(
+    env: Environment, network: str, speed: float, seed: int
+) -> SimulationSummary:
+    """The services as ``kulkuri up`` runs them, with the simulated day as its demo."""
+
+    async def demo(base: str, authority: TokenAuthority, kafka: KafkaSettings) -> SimulationSummary:
+        return await run_simulated_day(
+            env.bootstrap,
+            api_base=base,
+            authority=authority,
+            network=network,
+            speed=speed,
+            seed=seed,
+            kafka=kafka,
+            progress=lambda text: print(f"  {network}: {text}", flush=True),
+        )
+
+    return await through_the_stack(env, network, demo)
 
 
 async def whole_days(args: argparse.Namespace) -> dict[str, Any]:
