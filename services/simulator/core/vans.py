@@ -9,7 +9,9 @@ crates, a driver decides at the stop, as drivers do, from the crates' labels:
   whatever is still on board;
 - load, up to the plan's count, crates waiting here whose destination the van visits later,
   or, in hub mode, any crate (not at the hub) when the van goes on to the hub; crates with
-  copies for holds first.
+  copies for holds first. At the hub, every crate for a library the van visits later: the
+  plan counts the copies waiting there in full crates (the lane demand does), while the
+  crates stay as their origins packed them, one or two copies each.
 
 In hub mode the hub is the library the vans start from (the shipped hub networks base every
 van there); a re-planned day is driven by the plan that was current when its vans started.
@@ -87,4 +89,9 @@ def to_load(day: DayRoutes, route: Route, index: int, waiting: list[CrateState])
         for crate in waiting
         if crate.destination in later or (via_hub and crate.destination != stop.library)
     ]
+    if stop.library == day.hub:
+        # The lane demand counts the copies waiting at the hub in full crates, as if the hub
+        # sorted them; its crates stay as their origins packed them, so the driver takes
+        # every one the route delivers, not only the plan's count.
+        return chosen
     return chosen[: stop.load]

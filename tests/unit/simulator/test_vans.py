@@ -67,6 +67,19 @@ def test_a_van_takes_what_its_route_carries_on_and_leaves_the_rest() -> None:
     assert to_load(day, route, 2, crates.waiting_at(B)) == ["K-y", "K-w"]
 
 
+def test_at_the_hub_a_van_takes_every_crate_for_its_route_whatever_the_plan_counts() -> None:
+    # Crates from B and C for A wait at the hub after unloading there; the lane demand
+    # counted their two copies as one crate, so the plan loads one. Capped at the plan's
+    # count, the second crate would wait at the hub day after day.
+    day = day_routes(hub_day())
+    route = day.routes["lastu-1-20261126"]
+    crates = book()
+    crates.know_transfer(TransferInfo("v:1", "v", A, False))
+    crates.packed("K-v", HUB, "v:1")
+    assert route.stops[0].load == 1
+    assert to_load(day, route, 0, crates.waiting_at(HUB)) == ["K-v", "K-x"]
+
+
 def test_a_van_unloads_at_the_destination_and_at_the_hub_what_it_does_not_carry_on() -> None:
     day = day_routes(hub_day())
     route = day.routes["lastu-1-20261126"]
