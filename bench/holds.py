@@ -24,11 +24,14 @@ generator's stream continues at ``--latency-rate`` events/s for ``--latency-seco
 ``ItemReturned``'s send time is kept by item id, ``kulkuri.holds.v1`` is read from its end, and
 the first decision naming that item (``data.item_id``) after the return is its answer:
 latency = receive time − send time, through consumer, handler, outbox, NOTIFY and relay.
+The measuring producer and reader run in a process of their own (``--latency-client
+in-process``: in the service's process, as the first measurements did).
 
 Run from the repository root::
 
     .venv/bin/python bench/holds.py [--events 1000000] [--batch 500] [--titles 5000]
         [--no-latency] [--latency-rate 500] [--latency-seconds 30]
+        [--latency-client process|in-process]
         [--output bench/results/holds.json]
 """
 
@@ -257,8 +260,13 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 latency: dict[str, Any] = {}
                 if args.latency:
                     latency = await measure_latency(
-                        env, stream, rate=args.latency_rate, seconds=args.latency_seconds
+                        env,
+                        stream,
+                        rate=args.latency_rate,
+                        seconds=args.latency_seconds,
+                        in_process=args.latency_client == "in-process",
                     )
+                    latency["latency_client"] = args.latency_client
             finally:
                 runtime.request_stop()
                 await service
@@ -372,6 +380,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--latency", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--latency-rate", type=float, default=500.0, help="events/s")
     parser.add_argument("--latency-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--latency-client",
+        choices=("process", "in-process"),
+        default="process",
+        help="the measuring producer and reader in a process of their own, or in the service's",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON results")
     args = parser.parse_args(argv)
     if args.events < 4 * args.titles or args.batch < 1 or args.partitions < 1:

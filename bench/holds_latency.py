@@ -2,15 +2,27 @@
 ``bench/holds.py``): the generator's stream at a fixed rate; every ``ItemReturned``'s send
 time is kept by item id, ``kulkuri.holds.v1`` is read from its end, and the first decision
 naming that item after the return is its answer.
+
+The measuring client (the producer standing for the ILS and the reader standing for the
+transport service) runs in a process of its own, as they do in a deployment: in the
+service's process their work would queue on the service's event loop and count in every
+figure. ``in_process=True`` keeps the earlier set-up, to compare.
+
+Run as a script, this module is that client: it reads the pre-encoded records from
+``--input`` and prints its figures as JSON.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import statistics
+import sys
+import tempfile
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,13 +34,66 @@ from kulkuri.shared.events import EventCodec, ItemReturned
 from kulkuri.shared.messaging import CIRCULATION, HOLDS
 from kulkuri.shared.settings import KafkaSettings
 
+# (key, value, item id of an ItemReturned or None)
+Outgoing = tuple[bytes | None, bytes, str | None]
+
 
 async def measure_latency(
-    env: Environment, stream: CirculationStream, *, rate: float, seconds: float
+    env: Environment,
+    stream: CirculationStream,
+    *,
+    rate: float,
+    seconds: float,
+    in_process: bool = False,
 ) -> dict[str, Any]:
+    outgoing = _encode(stream, int(rate * seconds))
+    if in_process:
+        return await measure(env.bootstrap, outgoing, rate=rate)
+    with tempfile.TemporaryDirectory() as scratch:
+        records = Path(scratch) / "records.json"
+        records.write_bytes(orjson.dumps([_text(record) for record in outgoing]))
+        client = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--bootstrap",
+            env.bootstrap,
+            "--input",
+            str(records),
+            "--rate",
+            str(rate),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await client.communicate()
+    if client.returncode != 0:
+        raise RuntimeError(f"latency client exited with {client.returncode}")
+    figures: dict[str, Any] = orjson.loads(out.splitlines()[-1])
+    return figures
+
+
+def _text(record: Outgoing) -> tuple[str | None, str, str | None]:
+    key, value, item = record  # latin-1 keeps every byte
+    return (None if key is None else key.decode("latin-1"), value.decode("latin-1"), item)
+
+
+def _bytes(record: list[Any]) -> Outgoing:
+    key, value, item = record
+    return (None if key is None else key.encode("latin-1"), value.encode("latin-1"), item)
+
+
+def _encode(stream: CirculationStream, total: int) -> list[Outgoing]:
+    mix = stream.mix()
+    outgoing: list[Outgoing] = []
+    for _ in range(total):
+        event = next(mix)
+        item = event.data.item_id if isinstance(event, ItemReturned) else None
+        outgoing.append((event.partition_key(), EventCodec.encode(event), item))
+    return outgoing
+
+
+async def measure(bootstrap: str, outgoing: list[Outgoing], *, rate: float) -> dict[str, Any]:
     # The reader's own fetch wait counts in every figure: as short as the service's.
     reader = AIOKafkaConsumer(
-        bootstrap_servers=env.bootstrap,
+        bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         fetch_max_wait_ms=KafkaSettings().fetch_max_wait_ms,
     )
@@ -64,24 +129,20 @@ async def measure_latency(
                 all_matched.set()
 
     producer = AIOKafkaProducer(
-        bootstrap_servers=env.bootstrap, acks="all", enable_idempotence=False, linger_ms=0
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=0
     )
     await producer.start()
     receiver = asyncio.create_task(receive())
-    total = int(rate * seconds)
     futures = []
     try:
-        mix = stream.mix()
         started = time.perf_counter()
-        for i in range(total):
-            event = next(mix)
-            key, value = event.partition_key(), EventCodec.encode(event)
+        for i, (key, value, returned_item) in enumerate(outgoing):
             delay = started + i / rate - time.perf_counter()
             if delay > 0:
-                await asyncio.sleep(delay)
-            if isinstance(event, ItemReturned):
+                await asyncio.sleep(delay)  # pacing the sender, not waiting on a condition
+            if returned_item is not None:
                 returns += 1
-                pending.setdefault(event.data.item_id, deque()).append(time.perf_counter_ns())
+                pending.setdefault(returned_item, deque()).append(time.perf_counter_ns())
             futures.append(await producer.send(CIRCULATION, value, key=key))
         sent_s = time.perf_counter() - started
         await asyncio.gather(*futures)
@@ -98,8 +159,8 @@ async def measure_latency(
         raise RuntimeError("latency: no decision matched a return")
     quantiles = statistics.quantiles(ms, n=100, method="inclusive")
     return {
-        "latency_events": total,
-        "latency_events_per_s": round(total / sent_s, 1),
+        "latency_events": len(outgoing),
+        "latency_events_per_s": round(len(outgoing) / sent_s, 1),
         "latency_returns": returns,
         "latency_matched": len(ms),
         "latency_decisions_seen": decisions,
@@ -108,3 +169,19 @@ async def measure_latency(
         "latency_p99_ms": round(quantiles[98], 2),
         "latency_max_ms": round(ms[-1], 2),
     }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--input", type=Path, required=True, help="[key, value, item] as JSON")
+    parser.add_argument("--rate", type=float, required=True, help="events/s")
+    args = parser.parse_args()
+    outgoing = [_bytes(record) for record in orjson.loads(args.input.read_bytes())]
+    figures = asyncio.run(measure(args.bootstrap, outgoing, rate=args.rate))
+    print(orjson.dumps(figures).decode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
