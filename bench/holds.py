@@ -43,6 +43,7 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,7 @@ from common import (
 )
 from holds_events import MIX, CirculationStream, Plan
 from holds_latency import measure_latency
+from holds_replicas import children_cpu_s, group_outcome, measure_group, replicas
 from prometheus_client import CollectorRegistry
 
 from kulkuri.holds.adapters.consortium_config import parse_consortium_config, write_sample_config
@@ -92,6 +94,16 @@ SESSION_TIMEOUT_MS = 6_000
 FETCH_TIMEOUT_MS = 500
 RUN_TIMEOUT_S = 1_800.0
 STALL_TIMEOUT_S = 120.0
+
+
+GROUP = "kulkuri-holds-bench"
+
+
+@dataclass(frozen=True)
+class HoldsRun:
+    events_per_s: float
+    seconds: float
+    details: dict[str, Any]  # figures only a one-process run has
 
 
 def counter_total(metric: Any, **match: str) -> float:
@@ -134,9 +146,7 @@ class BatchClock:
 
 def holds_config(env: Environment, batch: int, partitions: int, consumers: int) -> HoldsConfig:
     return HoldsConfig(
-        holds=HoldsSettings(
-            consortium="Helmet", consumer_group="kulkuri-holds-bench", consumers=consumers
-        ),
+        holds=HoldsSettings(consortium="Helmet", consumer_group=GROUP, consumers=consumers),
         kafka=KafkaSettings(
             bootstrap_servers=env.bootstrap,
             client_id="kulkuri-holds-bench",
@@ -211,6 +221,99 @@ def build_messages(
     return messages, stream, time.perf_counter() - started
 
 
+async def in_one_process(
+    env: Environment,
+    args: argparse.Namespace,
+    consortium: Consortium,
+    stream: CirculationStream,
+    floors: list[RunResult],
+) -> tuple[HoldsRun, dict[str, Any], dict[str, Any]]:
+    metrics = MessagingMetrics(CollectorRegistry())
+    clock = BatchClock(args.events)
+    runtime = build_runtime(
+        holds_config(env, args.batch, args.partitions, args.consumers),
+        database_url=env.db_url,
+        bootstrap_servers=env.bootstrap,
+        metrics=metrics,
+        consortium=consortium,
+        hooks=FaultHooks(after_processed=clock),
+    )
+    async with runtime:
+        service = asyncio.create_task(runtime.run(), name="holds-runtime")
+        try:
+            async with asyncio.timeout(RUN_TIMEOUT_S):
+                holds, outcome = await measure_holds(runtime, clock, metrics, args.events)
+            print(f"  holds          : {holds.describe()}", flush=True)
+            run = HoldsRun(
+                holds.events_per_s,
+                holds.seconds,
+                {
+                    "holds_ms_per_batch": round(1000 * holds.seconds / holds.batches, 2),
+                    "holds_client_cpu_share": round(holds.client_cpu_share, 3),
+                    "holds_gc_share": round(holds.gc_share, 3),
+                },
+            )
+            latency = await after_the_run(env, args, stream, floors)
+            outcome["decisions_published"] = int(counter_total(metrics.outbox_published))
+        finally:
+            runtime.request_stop()
+            await service
+    return run, outcome, latency
+
+
+async def in_replicas(
+    env: Environment, args: argparse.Namespace, stream: CirculationStream, floors: list[RunResult]
+) -> tuple[HoldsRun, dict[str, Any], dict[str, Any]]:
+    cpu_before = children_cpu_s()
+    async with replicas(
+        env, args.processes, batch=args.batch, partitions=args.partitions, consumers=args.consumers
+    ):
+        async with asyncio.timeout(RUN_TIMEOUT_S):
+            group = await measure_group(env, GROUP, args.events, stall_timeout_s=STALL_TIMEOUT_S)
+        print(
+            f"  holds ({args.processes} processes): {group.events_per_s:,.0f} events/s"
+            f" ({group.seconds:.2f}s)",
+            flush=True,
+        )
+        # Before the latency phase adds its events; the outbox holds every decision (the
+        # relay may not have published them all yet).
+        outcome = await group_outcome(env.db_url)
+        latency = await after_the_run(env, args, stream, floors)
+    if outcome["inbox_rows"] + outcome["dead_lettered"] < args.events:
+        raise AssertionError(f"replicas: {outcome} does not account for {args.events} events")
+    outcome.update(
+        handled=outcome["inbox_rows"],
+        duplicates=0,
+        dead_letter_reasons={},
+        replicas_cpu_s=round(children_cpu_s() - cpu_before, 1),
+    )
+    run = HoldsRun(group.events_per_s, group.seconds, {})
+    return run, outcome, latency
+
+
+async def after_the_run(
+    env: Environment, args: argparse.Namespace, stream: CirculationStream, floors: list[RunResult]
+) -> dict[str, Any]:
+    """With the service idle and its outbox drained: the second floor run, then latency."""
+    drain_s = await wait_drained(env.db_url)
+    print(f"  outbox drained {drain_s:.2f}s after", flush=True)
+    # The service idles meanwhile; the topic still holds exactly N records.
+    async with asyncio.timeout(RUN_TIMEOUT_S):
+        floors.append(await consume.run_floor(env, run=2, batch=args.batch, events=args.events))
+    print(f"  floor  (after) : {floors[1].describe()}", flush=True)
+    latency: dict[str, Any] = {"outbox_drain_after_s": round(drain_s, 2)}
+    if args.latency:
+        latency |= await measure_latency(
+            env,
+            stream,
+            rate=args.latency_rate,
+            seconds=args.latency_seconds,
+            in_process=args.latency_client == "in-process",
+        )
+        latency["latency_client"] = args.latency_client
+    return latency
+
+
 async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     consortium = parse_consortium_config(write_sample_config("Helmet"), source="<Helmet sample>")
     plan = Plan(titles=args.titles, seed=args.seed)
@@ -232,44 +335,10 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             floors.append(await consume.run_floor(env, run=1, batch=args.batch, events=args.events))
         print(f"  floor  (before): {floors[0].describe()}", flush=True)
 
-        metrics = MessagingMetrics(CollectorRegistry())
-        clock = BatchClock(args.events)
-        runtime = build_runtime(
-            holds_config(env, args.batch, args.partitions, args.consumers),
-            database_url=env.db_url,
-            bootstrap_servers=env.bootstrap,
-            metrics=metrics,
-            consortium=consortium,
-            hooks=FaultHooks(after_processed=clock),
-        )
-        async with runtime:
-            service = asyncio.create_task(runtime.run(), name="holds-runtime")
-            try:
-                async with asyncio.timeout(RUN_TIMEOUT_S):
-                    holds, outcome = await measure_holds(runtime, clock, metrics, args.events)
-                print(f"  holds          : {holds.describe()}", flush=True)
-                drain_s = await wait_drained(env.db_url)
-                published = counter_total(metrics.outbox_published)
-                print(f"  outbox drained {drain_s:.2f}s after; {published:,.0f} decisions")
-                # The runtime idles meanwhile; the topic still holds exactly N records.
-                async with asyncio.timeout(RUN_TIMEOUT_S):
-                    floors.append(
-                        await consume.run_floor(env, run=2, batch=args.batch, events=args.events)
-                    )
-                print(f"  floor  (after) : {floors[1].describe()}", flush=True)
-                latency: dict[str, Any] = {}
-                if args.latency:
-                    latency = await measure_latency(
-                        env,
-                        stream,
-                        rate=args.latency_rate,
-                        seconds=args.latency_seconds,
-                        in_process=args.latency_client == "in-process",
-                    )
-                    latency["latency_client"] = args.latency_client
-            finally:
-                runtime.request_stop()
-                await service
+        if args.processes == 1:
+            holds, outcome, latency = await in_one_process(env, args, consortium, stream, floors)
+        else:
+            holds, outcome, latency = await in_replicas(env, args, stream, floors)
 
     floor = max(floors, key=lambda r: r.events_per_s)
     mix_events = sum(v for k, v in counts.items() if k != "item_added")
@@ -288,14 +357,11 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             "event_bytes_mean": round(event_bytes, 1),
             "build_s": round(build_s, 1),
             "produce_s": round(produce_s, 1),
+            "processes": args.processes,
             "holds_events_per_s": round(holds.events_per_s),
             "holds_s": round(holds.seconds, 2),
-            "holds_ms_per_batch": round(1000 * holds.seconds / holds.batches, 2),
-            "holds_client_cpu_share": round(holds.client_cpu_share, 3),
-            "holds_gc_share": round(holds.gc_share, 3),
+            **holds.details,
             **outcome,
-            "decisions_published": int(published),
-            "outbox_drain_after_s": round(drain_s, 2),
             "floor_events_per_s": round(floor.events_per_s),
             "floor_runs_events_per_s": [round(r.events_per_s) for r in floors],
             "ratio_holds_to_floor": round(holds.events_per_s / floor.events_per_s, 3),
@@ -311,7 +377,7 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     )
     summary["meets_ratio_target"] = summary["ratio_holds_to_floor"] >= TARGET_RATIO
     summary["meets_year_target"] = summary["year_replay_minutes"] < TARGET_YEAR_MINUTES
-    if latency:
+    if "latency_p99_ms" in latency:
         summary["target_latency_p99_ms"] = TARGET_P99_MS
         summary["meets_latency_target"] = latency["latency_p99_ms"] < TARGET_P99_MS
     return summary | machine_summary()
@@ -323,15 +389,16 @@ def report(s: dict[str, Any]) -> None:
         f"{s['events']:,} events ({s['titles']:,} titles, {s['libraries']} libraries), batch "
         f"{s['batch_size']}, {s['partitions']} partitions"
     )
+    one_process = "holds_ms_per_batch" in s
     print_table(
         ["loop", "events/s", "ms/batch", "client CPU", "GC"],
         [
             [
-                "holds",
+                "holds" if one_process else f"holds x{s['processes']}",
                 f"{s['holds_events_per_s']:,}",
-                f"{s['holds_ms_per_batch']:.2f}",
-                f"{s['holds_client_cpu_share']:.0%}",
-                f"{s['holds_gc_share']:.0%}",
+                f"{s['holds_ms_per_batch']:.2f}" if one_process else "",
+                f"{s['holds_client_cpu_share']:.0%}" if one_process else "",
+                f"{s['holds_gc_share']:.0%}" if one_process else "",
             ],
             ["floor", f"{s['floor_events_per_s']:,}", "", "", ""],
         ],
@@ -376,6 +443,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--consumers", type=int, default=3, help="consumers of the holds group (HOLDS_CONSUMERS)"
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="replicas of the service, each a process with --consumers consumers",
+    )
     parser.add_argument("--seed", type=int, default=2026, help="generator seed")
     parser.add_argument("--latency", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--latency-rate", type=float, default=500.0, help="events/s")
@@ -390,6 +463,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.events < 4 * args.titles or args.batch < 1 or args.partitions < 1:
         parser.error("--events must well exceed the catalogue; --batch, --partitions > 0")
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
     return args
 
 
