@@ -31,7 +31,7 @@ Run from the repository root::
 
     .venv/bin/python bench/holds.py [--events 1000000] [--batch 500] [--titles 5000]
         [--no-latency] [--latency-rate 500] [--latency-seconds 30]
-        [--latency-client process|in-process]
+        [--latency-client process|in-process|both] [--processes 1]
         [--output bench/results/holds.json]
 """
 
@@ -311,6 +311,15 @@ async def after_the_run(
             in_process=args.latency_client == "in-process",
         )
         latency["latency_client"] = args.latency_client
+        if args.latency_client == "both":  # then the earlier set-up, for comparison
+            latency["latency_client"] = "process"
+            again = await measure_latency(
+                env, stream, rate=args.latency_rate, seconds=args.latency_seconds, in_process=True
+            )
+            latency |= {
+                key.replace("latency_", "latency_in_process_"): value
+                for key, value in again.items()
+            }
     return latency
 
 
@@ -432,6 +441,12 @@ def report(s: dict[str, Any]) -> None:
             ">>>>>>>",
         )
         print(f"return-to-decision p99 {verdict} the {TARGET_P99_MS:.0f} ms target")
+        if "latency_in_process_p99_ms" in s:
+            print(
+                "with the measuring client in the service's process: p50 / p90 / p99"
+                f" {s['latency_in_process_p50_ms']:.1f} / {s['latency_in_process_p90_ms']:.1f}"
+                f" / {s['latency_in_process_p99_ms']:.1f} ms"
+            )
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -455,9 +470,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--latency-seconds", type=float, default=30.0)
     parser.add_argument(
         "--latency-client",
-        choices=("process", "in-process"),
+        choices=("process", "in-process", "both"),
         default="process",
-        help="the measuring producer and reader in a process of their own, or in the service's",
+        help="the measuring producer and reader in a process of their own, or in the service's"
+        " (both: one phase each, in that order)",
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON results")
     args = parser.parse_args(argv)

@@ -234,4 +234,4 @@ def test_a_copy_on_a_van_retargeted_to_the_library_it_left_travels_back() -> Non
     transfer.load("run-4", at(12))
     transfer.unload(at(13), LAHTI)
     transfer.receive(at(14), LAHTI)
-    assert transfer.status is TransferStatus.RECEIVED
+    assert transfer.history[-1].status is TransferStatus.RECEIVED
