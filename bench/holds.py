@@ -62,7 +62,7 @@ from common import (
 )
 from holds_events import MIX, CirculationStream, Plan
 from holds_latency import measure_latency
-from holds_replicas import children_cpu_s, group_outcome, measure_group, replicas
+from holds_replicas import group_outcome, measure_group, replicas
 from prometheus_client import CollectorRegistry
 
 from kulkuri.holds.adapters.consortium_config import parse_consortium_config, write_sample_config
@@ -264,7 +264,6 @@ async def in_one_process(
 async def in_replicas(
     env: Environment, args: argparse.Namespace, stream: CirculationStream, floors: list[RunResult]
 ) -> tuple[HoldsRun, dict[str, Any], dict[str, Any]]:
-    cpu_before = children_cpu_s()
     async with replicas(
         env, args.processes, batch=args.batch, partitions=args.partitions, consumers=args.consumers
     ):
@@ -281,12 +280,8 @@ async def in_replicas(
         latency = await after_the_run(env, args, stream, floors)
     if outcome["inbox_rows"] + outcome["dead_lettered"] < args.events:
         raise AssertionError(f"replicas: {outcome} does not account for {args.events} events")
-    outcome.update(
-        handled=outcome["inbox_rows"],
-        duplicates=0,
-        dead_letter_reasons={},
-        replicas_cpu_s=round(children_cpu_s() - cpu_before, 1),
-    )
+    # The inbox holds each event once: redeliveries after a rebalance are not told apart.
+    outcome.update(handled=outcome["inbox_rows"], dead_letter_reasons={})
     run = HoldsRun(group.events_per_s, group.seconds, {})
     return run, outcome, latency
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import resource
 import signal
 import sys
 import time
@@ -45,7 +44,6 @@ class GroupRun:
 
     events: int  # records committed after the first batch
     seconds: float
-    children_cpu_s: float  # CPU time of the replicas over the whole of their lives
 
     @property
     def events_per_s(self) -> float:
@@ -85,11 +83,6 @@ async def replicas(
             await process.wait()
 
 
-def children_cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def measure_group(
     env: Environment, group: str, events: int, *, stall_timeout_s: float
 ) -> GroupRun:
@@ -115,7 +108,7 @@ async def measure_group(
                 first = (time.perf_counter(), total)
             if total >= events:
                 assert first is not None
-                return GroupRun(total - first[1], time.perf_counter() - first[0], 0.0)
+                return GroupRun(total - first[1], time.perf_counter() - first[0])
             if now - last_progress > stall_timeout_s:
                 raise RuntimeError(f"replicas stalled after {total} of {events} records")
             await asyncio.sleep(POLL_S)  # polling the broker's committed offsets
