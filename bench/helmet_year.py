@@ -1,0 +1,429 @@
+"""A simulated year of the Helmet network through the whole system, and its outcome report.
+
+On a private Tansu broker and a scratch database, the holds, transport and routing
+services, the lane worker and the HTTP API run in one process as ``kulkuri up`` runs them
+(``bench/simulator.py``'s ``through_the_stack``), and the circulation simulator drives them
+for ``--days`` consecutive calendar days from ``--first-day`` (weekends included: patrons
+borrow and return, staff pull and pack, and the routing service plans a day without vans).
+At the end the outcome report is read from the system's own database, not from the
+simulator's bookkeeping: the holds service's holds and their status history, the transport
+service's transfers and crates, the routing service's stored plans, and the reports
+service's annual statistics and cost sharing for the calendar year.
+
+Run from the repository root (about an hour for the year on 2 cores)::
+
+    .venv/bin/python bench/helmet_year.py [--first-day 2027-01-04] [--days 362]
+        [--speed 43200] [--routing-time-limit 2] [--output bench/results/helmet_year.json]
+
+A short run (``--days 4 --output /tmp/x.json``) measures the wall time a day and prints
+the projection for a year.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from common import RESULTS_DIR, Environment, bench_environment, machine_summary, write_results
+from simulator import through_the_stack
+
+from kulkuri.outcomes.report import flat_report
+from kulkuri.reports.adapters.report_queries import PostgresReportReader
+from kulkuri.reports.bootstrap import ReportSources
+from kulkuri.reports.config import ReportsSettings
+from kulkuri.reports.domain import Period
+from kulkuri.reports.service_layer import annual_report, cost_sharing_report
+from kulkuri.shared.auth import TokenAuthority
+from kulkuri.shared.runtime import tune_gc_for_batches
+from kulkuri.shared.settings import KafkaSettings
+from kulkuri.simulator import SimulationConfig, SimulationSummary, SystemConnection, run_simulation
+from kulkuri.simulator.core.config import HELSINKI
+
+DEFAULT_OUTPUT = RESULTS_DIR / "helmet_year.json"
+NETWORK = "Helmet"
+FILLED = ("ready", "collected", "filled")
+
+
+def _rss_mb() -> tuple[float, float]:
+    """This process's resident set now and at its peak, MB (Linux /proc)."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return round(fields.get("VmRSS", 0.0), 1), round(fields.get("VmHWM", 0.0), 1)
+
+
+def _mem_available_mb() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _load_avg() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+class DayClock:
+    """Wall time between the run's cut-offs, from the simulator's progress lines."""
+
+    def __init__(self) -> None:
+        self.cut_offs: list[tuple[str, float]] = []
+        self.began = time.monotonic()
+
+    def __call__(self, text: str) -> None:
+        now = time.monotonic()
+        if text.endswith("waiting for the system, then for the day's plan"):
+            day = text.split(":")[0]
+            self.cut_offs.append((day, now))
+            n = len(self.cut_offs)
+            if n == 1 or n % 10 == 0:
+                rss, peak = _rss_mb()
+                print(
+                    f"  {day}: day {n}, {now - self.began:.0f} s in, RSS {rss:.0f} MB"
+                    f" (peak {peak:.0f}), available {_mem_available_mb():.0f} MB,"
+                    f" load {' '.join(map(str, _load_avg()))}",
+                    flush=True,
+                )
+        elif "cut-off" not in text and "plan version" not in text:
+            print(f"  {text}", flush=True)
+
+    def day_walls(self) -> list[float]:
+        marks = [t for _, t in self.cut_offs]
+        return [b - a for a, b in pairwise(marks)]
+
+
+# -- the outcome report, from the system's database --------------------------------------------
+
+
+def _percentile(values: Sequence[float], share: float) -> float | None:
+    """Nearest rank, as docs/outcomes.md's figures."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _weekdays_between(a: date, b: date) -> int:
+    """Monday-Friday days in (a, b]: service days from placing to the shelf."""
+    return sum(1 for n in range(1, (b - a).days + 1) if (a + timedelta(days=n)).weekday() < 5)
+
+
+def _first(history: Any, statuses: Sequence[str]) -> datetime | None:
+    times = [datetime.fromisoformat(t) for s, t in history if s in statuses]
+    return min(times) if times else None
+
+
+async def system_outcomes(db_url: str, run: str, first_day: date, ends: datetime) -> dict[str, Any]:
+    """The outcome figures of the run, from the holds, transport and routing tables."""
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.set_type_codec(
+            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+        holds = await conn.fetch(
+            "SELECT placed_at, status, history FROM holds.holds"
+            " WHERE hold_id LIKE $1 AND NOT passed_through",
+            f"sim-{run}-%",
+        )
+        transfers = await conn.fetch(
+            "SELECT status, reason, loaded_at, hold_id FROM transport.transfers"
+        )
+        crates = await conn.fetch("SELECT status, van_run, history FROM transport.crates")
+        plans = await conn.fetch(
+            "SELECT DISTINCT ON (service_day) service_day, version, plan FROM routing.plans"
+            " WHERE service_day BETWEEN $1 AND $2 ORDER BY service_day, version DESC",
+            first_day,
+            ends.date(),
+        )
+        replans = await conn.fetchval("SELECT count(*) FROM routing.plans WHERE version > 1")
+    finally:
+        await conn.close()
+
+    filled_days: list[int] = []
+    filled_service_days: list[int] = []
+    filled_hours: list[float] = []
+    on_shelf = 0
+    eligible = unfilled_7 = cancelled_unfilled_7 = 0
+    by_status: dict[str, int] = {}
+    for row in holds:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + 1
+        placed: datetime = row["placed_at"]
+        ready = _first(row["history"], FILLED)
+        if ready is not None:
+            on_shelf += 1
+            p, r = placed.astimezone(HELSINKI).date(), ready.astimezone(HELSINKI).date()
+            filled_days.append((r - p).days)
+            filled_service_days.append(_weekdays_between(p, r))
+            filled_hours.append((ready - placed).total_seconds() / 3600)
+        if placed <= ends - timedelta(days=7):
+            eligible += 1
+            if ready is None or ready > placed + timedelta(days=7):
+                closed = _first(row["history"], ("cancelled", "expired"))
+                if closed is not None and closed <= placed + timedelta(days=7):
+                    cancelled_unfilled_7 += 1
+                else:
+                    unfilled_7 += 1
+
+    loaded = [t for t in transfers if t["loaded_at"] is not None]
+    transfer_status: dict[str, int] = {}
+    for t in transfers:
+        transfer_status[t["status"]] = transfer_status.get(t["status"], 0) + 1
+    crates_driven = [c for c in crates if c["van_run"] is not None]
+
+    van_km = van_hours = 0.0
+    van_runs = planned_days = van_days = 0
+    for plan in plans:
+        planned_days += 1
+        routes = [r for r in plan["plan"].get("routes", []) if r.get("stops")]
+        van_days += bool(routes)
+        for route in routes:
+            van_runs += 1
+            van_km += route["distance_m"] / 1000
+            van_hours += route["duration_s"] / 3600
+
+    moved = len(loaded)
+
+    def per(total: float, count: int, digits: int = 3) -> float | None:
+        return round(total / count, digits) if count else None
+
+    return {
+        "holds_placed": len(holds),
+        "holds_on_pickup_shelf": on_shelf,
+        "holds_by_final_status": dict(sorted(by_status.items())),
+        "transfers_requested": len(transfers),
+        "transfers_by_final_status": dict(sorted(transfer_status.items())),
+        "items_moved": moved,
+        "items_moved_for_holds": sum(1 for t in loaded if t["hold_id"]),
+        "items_moved_per_hold_filled": per(moved, on_shelf),
+        "van_km": round(van_km, 1),
+        "van_hours": round(van_hours, 2),
+        "van_km_per_item_moved": per(van_km, moved),
+        "van_hours_per_item_moved": per(van_hours, moved),
+        "van_km_per_hold_filled": per(van_km, on_shelf),
+        "hold_to_shelf_p50_days": _percentile(filled_days, 0.5),
+        "hold_to_shelf_p90_days": _percentile(filled_days, 0.9),
+        "hold_to_shelf_p50_service_days": _percentile(filled_service_days, 0.5),
+        "hold_to_shelf_p90_service_days": _percentile(filled_service_days, 0.9),
+        "hold_to_shelf_p50_hours": round(_percentile(filled_hours, 0.5) or 0.0, 1),
+        "hold_to_shelf_p90_hours": round(_percentile(filled_hours, 0.9) or 0.0, 1),
+        "holds_placed_7_days_before_the_end": eligible,
+        "holds_unfilled_after_7_days": unfilled_7,
+        "holds_cancelled_unfilled_within_7_days": cancelled_unfilled_7,
+        "planned_days": planned_days,
+        "replans": replans,
+        "days_with_vans": van_days,
+        "van_runs": van_runs,
+        "crates": len(crates),
+        "crates_driven": len(crates_driven),
+        "crates_per_van_run": per(len(crates_driven), van_runs, 2),
+    }
+
+
+async def report_totals(db_url: str, year: int) -> dict[str, Any]:
+    """The reports service's annual statistics and cost sharing for ``year``, totals."""
+    sources = ReportSources(ReportsSettings(network=NETWORK))
+    network = sources.network(NETWORK)
+    conn = await asyncpg.connect(db_url)
+    try:
+        reader = PostgresReportReader(conn)
+        stats = await annual_report(
+            reader,
+            network,
+            year,
+            HELSINKI,
+            now=datetime.now(HELSINKI),
+            hold_retention=None,
+        )
+        sharing = await cost_sharing_report(
+            reader, network, Period.year(year), sources.cost_inputs(network), HELSINKI
+        )
+    finally:
+        await conn.close()
+    total = stats.total
+    out: dict[str, Any] = {"report_year": year}
+    if total is not None:
+        out |= {
+            "report_transfers_sent": total.transfers_sent,
+            "report_transfers_received": total.transfers_received,
+            "report_holds_placed": total.holds_placed,
+            "report_holds_filled": total.holds_filled,
+            "report_median_hold_days": _num(total.median_hold_days),
+            "report_libraries": len(stats.rows),
+        }
+    out |= {
+        "report_fleet_cost_eur": _num(sharing.total),
+        "report_cost_sharing_items_moved": sharing.items.moved,
+        "report_cost_sharing_population": sharing.population,
+        "report_cost_sharing_municipalities": len(sharing.rows),
+    }
+    return out
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+async def year_through_the_stack(
+    env: Environment, args: argparse.Namespace, clock: DayClock
+) -> SimulationSummary:
+    config = SimulationConfig(
+        network=NETWORK,
+        days=args.days,
+        speed=args.speed,
+        seed=args.seed,
+        run=args.run,
+        first_day=args.first_day,
+    )
+
+    async def year(base: str, authority: TokenAuthority, kafka: KafkaSettings) -> SimulationSummary:
+        async with httpx.AsyncClient(base_url=base, timeout=60.0) as client:
+            system = SystemConnection(env.bootstrap, client, authority, kafka)
+            return await run_simulation(config, system, progress=clock)
+
+    return await through_the_stack(env, NETWORK, year, routing_time_limit_s=args.routing_time_limit)
+
+
+async def measured(args: argparse.Namespace) -> dict[str, Any]:
+    clock = DayClock()
+    async with bench_environment("helmet_year") as env:
+        began = time.perf_counter()
+        load_start = _load_avg()
+        summary = await year_through_the_stack(env, args, clock)
+        wall = time.perf_counter() - began
+        load_end = _load_avg()
+        rss, peak = _rss_mb()
+        print("\n".join(f"  {line}" for line in summary.lines()), flush=True)
+        last = summary.first_day + timedelta(days=args.days - 1)
+        ends = datetime.combine(last, datetime.min.time(), tzinfo=HELSINKI) + timedelta(hours=22)
+        figures = await system_outcomes(env.db_url, args.run, summary.first_day, ends)
+        years = {d.year for d in (summary.first_day, ends.date())}
+        reports: dict[str, Any] = {}
+        if len(years) == 1:
+            reports = await report_totals(env.db_url, years.pop())
+    walls = clock.day_walls()
+    last_day = summary.first_day + timedelta(days=args.days - 1)
+    service_days = sum(
+        1 for n in range(args.days) if (summary.first_day + timedelta(days=n)).weekday() < 5
+    )
+    result: dict[str, Any] = {
+        "network": NETWORK,
+        "scale": SimulationConfig(network=NETWORK).share,
+        "first_day": summary.first_day.isoformat(),
+        "last_day": last_day.isoformat(),
+        "calendar_days": args.days,
+        "service_days": service_days,
+        "seed": args.seed,
+        "run": args.run,
+        "speed": args.speed,
+        "routing_time_limit_s": args.routing_time_limit,
+        "wall_s": round(wall, 1),
+        "simulation_wall_s": summary.wall_s,
+        "seeding_wall_s": summary.seeding_wall_s,
+        "day_wall_median_s": round(sorted(walls)[len(walls) // 2], 2) if walls else None,
+        "day_wall_max_s": round(max(walls), 2) if walls else None,
+        "events_sent": summary.events_sent,
+        "events_per_s": round(summary.events_sent / wall, 1),
+        "sim_hold_placed_events": summary.events.get("hold-placed", 0),
+        "sim_van_stops": summary.work.get("van_stops", 0),
+        "sim_crates_loaded": summary.work.get("crates_loaded", 0),
+        "sim_copies_received": summary.work.get("received", 0),
+        "sim_scans_refused": sum(summary.refused_scans.values()),
+        "sim_missed_plans": len(summary.missed_plans),
+        "sim_unsettled_waits": summary.unsettled,
+        "sim_most_behind_s": round(summary.most_behind_s, 2),
+        "load_avg_1m_start": load_start[0],
+        "load_avg_5m_start": load_start[1],
+        "load_avg_1m_end": load_end[0],
+        "load_avg_5m_end": load_end[1],
+        "rss_end_mb": rss,
+        "rss_peak_mb": peak,
+        "mem_available_end_mb": _mem_available_mb(),
+    }
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            result |= {f"{key}_{k}": v for k, v in value.items()}
+        else:
+            result[key] = value
+    result |= reports
+    result["sim_events_by_kind"] = ", ".join(f"{k} {v}" for k, v in summary.events.items())
+    if walls:
+        per_day = sum(walls) / len(walls)
+        print(
+            f"wall a day {per_day:.2f} s (median {result['day_wall_median_s']} s): "
+            f"a year of 362 days would take about {per_day * 362 / 60:.0f} min "
+            f"plus {summary.seeding_wall_s:.0f} s of seeding",
+            flush=True,
+        )
+    return result
+
+
+def add_offline(results: Path, report: Path, wall_s: float) -> None:
+    """Add ``kulkuri outcomes compare --format json``'s report (``report``), run for the
+    same number of service days, to the results file as ``offline_...`` keys."""
+    summary = json.loads(results.read_text(encoding="utf-8"))
+    summary |= flat_report(json.loads(report.read_text(encoding="utf-8")), "offline_")
+    summary["offline_wall_s"] = wall_s
+    write_results(results, summary)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--first-day", type=date.fromisoformat, default=date(2027, 1, 4))
+    parser.add_argument("--days", type=int, default=362, help="calendar days (default: 2027)")
+    parser.add_argument("--speed", type=float, default=43200.0, help="simulated s per wall s")
+    parser.add_argument("--routing-time-limit", type=float, default=2.0, help="s per plan")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--run", default="", help="names the run's ids (default: start time)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON results")
+    parser.add_argument(
+        "--add-offline",
+        type=Path,
+        metavar="REPORT",
+        help="instead of a run: add this 'outcomes compare --format json' report to --output",
+    )
+    parser.add_argument("--offline-wall-s", type=float, default=0.0, help="its wall time")
+    args = parser.parse_args(argv)
+    if args.days < 1 or args.speed <= 0 or args.routing_time_limit <= 0:
+        parser.error("--days, --speed and --routing-time-limit must be positive")
+    args.run = args.run or datetime.now().strftime("%Y%m%d%H%M%S")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.add_offline is not None:
+        add_offline(args.output, args.add_offline, args.offline_wall_s)
+        return 0
+    tune_gc_for_batches()  # as in the services' process
+    started = machine_summary()["date"]
+    summary = asyncio.run(measured(args))
+    summary |= machine_summary()
+    summary["date_start"] = started
+    summary["database"] = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "local server"
+    summary["command"] = "python bench/helmet_year.py " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
+    write_results(args.output, summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
