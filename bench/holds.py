@@ -42,7 +42,7 @@ import asyncio
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -253,8 +253,15 @@ async def in_one_process(
                     "holds_gc_share": round(holds.gc_share, 3),
                 },
             )
-            latency = await after_the_run(env, args, stream, floors)
-            outcome["decisions_published"] = int(counter_total(metrics.outbox_published))
+            latency = await after_the_run(
+                env,
+                args,
+                stream,
+                floors,
+                drained=lambda: outcome.update(
+                    decisions_published=int(counter_total(metrics.outbox_published))
+                ),
+            )
         finally:
             runtime.request_stop()
             await service
@@ -287,10 +294,18 @@ async def in_replicas(
 
 
 async def after_the_run(
-    env: Environment, args: argparse.Namespace, stream: CirculationStream, floors: list[RunResult]
+    env: Environment,
+    args: argparse.Namespace,
+    stream: CirculationStream,
+    floors: list[RunResult],
+    *,
+    drained: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """With the service idle and its outbox drained: the second floor run, then latency."""
+    """With the service idle and its outbox drained (then ``drained`` runs): the second floor
+    run, then latency."""
     drain_s = await wait_drained(env.db_url)
+    if drained is not None:
+        drained()
     print(f"  outbox drained {drain_s:.2f}s after", flush=True)
     # The service idles meanwhile; the topic still holds exactly N records.
     async with asyncio.timeout(RUN_TIMEOUT_S):
