@@ -133,8 +133,8 @@ async def group_outcome(db_url: str) -> dict[str, Any]:
 
 
 async def run_replica(args: argparse.Namespace) -> None:
-    # Imported here: bench/holds.py imports this module.
-    from holds import holds_config
+    # Imported here: bench/holds_runs.py imports this module.
+    from holds_runs import holds_config
 
     env = Environment(args.bootstrap, args.db_url)
     config: HoldsConfig = holds_config(env, args.batch, args.partitions, args.consumers)
