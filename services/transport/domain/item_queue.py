@@ -135,8 +135,5 @@ class TransportLedger:
             self.decisions.append(
                 TransferActivated(head.transfer_id, head.item_id, ended.transfer_id)
             )
-            if not head.is_open:  # going where the copy already is: received at once
-                self._release(head, at)
-                return
         for waiting in queue[1:]:
             self.transfers[waiting].wait_behind(head.transfer_id)

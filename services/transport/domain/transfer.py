@@ -6,9 +6,8 @@
                                          +--------------------+  (repacked at a hub)
 
 ``waiting``: queued behind an earlier open transfer of the same copy (see ``item_queue``).
-Any open transfer can be cancelled or re-targeted (re-targeted to the library it has not left
-yet, it is received there at once); one that is requested or on its way can be marked
-missing. Each method checks first and changes after, so a rejected action leaves the
+Any open transfer can be cancelled or re-targeted; one that is requested or on its way can be
+marked missing. Each method checks first and changes after, so a rejected action leaves the
 transfer unchanged; every change appends a ``Step`` to ``history``, which is never rewritten.
 """
 
@@ -34,9 +33,6 @@ class TransferStatus(StrEnum):
 
 
 ENDED = frozenset({TransferStatus.RECEIVED, TransferStatus.CANCELLED, TransferStatus.MISSING})
-# The copy has not left the library it is going from: on the shelf, in hand, or in a crate
-# no van has taken yet.
-NOT_YET_LEFT = frozenset({TransferStatus.REQUESTED, TransferStatus.PULLED, TransferStatus.PACKED})
 # Missing can be declared for a copy the staff look for: on the pull list or on its way.
 MAY_GO_MISSING = frozenset(
     {
@@ -142,7 +138,6 @@ class Transfer:
         self._require({TransferStatus.WAITING}, "activating", "a waiting transfer")
         self.waiting_behind = None
         self._step(TransferStatus.REQUESTED, at, self.location, f"active after {after} ended")
-        self._arrive_if_there(at)
 
     def wait_behind(self, transfer_id: str) -> None:
         self._require({TransferStatus.WAITING}, "queueing", "a waiting transfer")
@@ -216,14 +211,6 @@ class Transfer:
         if reason is not None:  # the copy now travels for this reason (and hold)
             self.reason, self.hold_id = reason, hold_id
         self._step(self.status, at, self.location, f"re-targeted from {old} to {to_library}")
-        self._arrive_if_there(at)
-
-    def _arrive_if_there(self, at: datetime) -> None:
-        """A copy sent back to the library it has not left yet (its hold was cancelled and
-        its owner is where it stands, say) has arrived: no van leg from a library to itself,
-        no crate waiting for one; the library has it and the holds service decides again."""
-        if self.status in NOT_YET_LEFT and self.location == self.to_library:
-            self._step(TransferStatus.RECEIVED, at, self.location, "received: it had not left")
 
     def mark_missing(self, at: datetime) -> None:
         expected = "a requested transfer or one on its way"

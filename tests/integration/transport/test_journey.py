@@ -1,7 +1,6 @@
 """A hold filled from another library, followed through every step by API and events: the
 holds service requests the transfer, staff and drivers scan it from shelf to shelf via the
-hub, and the receipt makes the hold ready for pickup. And a hold cancelled before its copy
-left home: the copy is back on its shelf, with no van leg from a library to itself."""
+hub, and the receipt makes the hold ready for pickup."""
 
 from __future__ import annotations
 
@@ -12,14 +11,7 @@ import asyncpg
 import pytest
 
 from kulkuri.shared.auth import Role
-from kulkuri.shared.events import (
-    HoldCancelled,
-    HoldCancelledData,
-    HoldPlaced,
-    HoldPlacedData,
-    ItemAdded,
-    ItemAddedData,
-)
+from kulkuri.shared.events import HoldPlaced, HoldPlacedData, ItemAdded, ItemAddedData
 from kulkuri.shared.messaging import CIRCULATION
 from tests.integration.holds_runtime import config_for as holds_config
 from tests.integration.holds_runtime import running_holds
@@ -139,72 +131,3 @@ async def test_a_hold_is_ready_after_its_copy_travelled_via_the_hub(
         return status == "ready"
 
     await eventually(hold_ready, what="the hold ready for pickup at Asikkala")
-
-
-async def test_a_copy_whose_hold_is_cancelled_before_it_left_home_is_back_on_its_shelf(
-    services: RunningTransport, bootstrap_servers: str, database_url: str, unique: str
-) -> None:
-    item, bib, hold = f"it-{unique}", f"bib-{unique}", f"hold-{unique}"
-    placed = [
-        ItemAdded.create(
-            id=f"add-{item}",
-            source="urn:ils:test",
-            time=WHEN,
-            data=ItemAddedData(
-                item_id=item,
-                bib_id=bib,
-                owning_library=HOLLOLA,
-                collection="adult-nonfiction",  # return_to_owner in the Lastu sample
-                format="book",
-                added_at=WHEN,
-            ),
-        ),
-        HoldPlaced.create(
-            id=f"place-{hold}",
-            source="urn:ils:test",
-            time=WHEN,
-            data=HoldPlacedData(hold_id=hold, bib_id=bib, pickup_library=ASIKKALA, placed_at=WHEN),
-        ),
-    ]
-    await produce(bootstrap_servers, CIRCULATION, [encoded(e) for e in placed])
-    transfer_id = f"{item}:1"
-    api, hollola = services.client, services.token(Role.STAFF, HOLLOLA)
-
-    async def requested() -> bool:
-        found = await api.get(f"/transport/transfers/{transfer_id}", headers=hollola)
-        return found.status_code == 200
-
-    await eventually(requested, what="the transfer requested by the holds service")
-    pulled = await api.post(
-        "/transport/scans",
-        json={"kind": "pulled", "barcode": item, "library": HOLLOLA},
-        headers=hollola,
-    )
-    assert pulled.status_code == 200, pulled.text
-    cancelled = HoldCancelled.create(
-        id=f"cancel-{hold}",
-        source="urn:ils:test",
-        time=WHEN,
-        data=HoldCancelledData(hold_id=hold, bib_id=bib, cancelled_at=WHEN),
-    )
-    await produce(bootstrap_servers, CIRCULATION, [encoded(cancelled)])
-
-    async def on_its_shelf() -> bool:
-        conn = await asyncpg.connect(database_url)
-        try:
-            row = await conn.fetchrow(
-                "SELECT status, current_library FROM holds.items WHERE item_id = $1", item
-            )
-        finally:
-            await conn.close()
-        return row is not None and tuple(row) == ("on_shelf", HOLLOLA)
-
-    await eventually(on_its_shelf, what="the copy on its shelf at Hollola again")
-    story = (await api.get(f"/transport/transfers/{transfer_id}", headers=hollola)).json()
-    assert story["status"] == "received"
-    assert [(step["status"], step["where"]) for step in story["history"]][-1] == (
-        "received",
-        HOLLOLA,
-    )
-    plan = await api.post(f"/transport/libraries/{HOLLOLA}/packing-plan", headers=hollola)
-    assert not [c for c, ts in plan.json()["crates"].items() if transfer_id in ts]

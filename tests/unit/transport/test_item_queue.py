@@ -119,19 +119,3 @@ def test_a_scan_of_an_unknown_transfer_or_item_is_rejected() -> None:
         ledger.pull("i9:1", at(6), LAHTI)
     with pytest.raises(NoOpenTransfer, match="expected a scan of an item in transit"):
         ledger.active_for("i1")
-
-
-def test_a_waiting_transfer_retargeted_to_where_it_starts_is_received_when_it_comes_up() -> None:
-    ledger = TransportLedger()
-    ledger.request(request("i1:1"), T0)
-    ledger.request(request("i1:2", to_library=HEINOLA), at(1))
-    ledger.request(request("i1:3", to_library=HOLLOLA), at(2))
-    ledger.retarget("i1:2", LAHTI, at(3))  # back to where it starts, while it waits
-
-    ledger.cancel("i1:1", "hold_closed", at(4))
-
-    assert ledger.get("i1:2").status is TransferStatus.RECEIVED
-    third = ledger.get("i1:3")
-    assert third.status is TransferStatus.REQUESTED
-    assert ledger.active_for("i1") is third
-    assert ledger.decisions[-1] == TransferActivated("i1:3", "i1", after="i1:2")

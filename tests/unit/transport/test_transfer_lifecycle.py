@@ -204,34 +204,3 @@ def test_a_request_that_cannot_describe_a_journey_is_invalid(
 ) -> None:
     with pytest.raises(InvalidRequest):
         TransferRequest(transfer_id, item_id, "b1", LAHTI, to_library, TransferReason.REBALANCE)
-
-
-@pytest.mark.parametrize("state", [new_transfer, pulled, packed], ids=lambda f: f.__name__)
-def test_a_copy_retargeted_to_the_library_it_has_not_left_is_received_there_at_once(
-    state: Callable[[], Transfer],
-) -> None:
-    transfer = state()
-
-    transfer.retarget(LAHTI, at(9), reason=TransferReason.RETURN_TO_OWNER)
-
-    assert transfer.status is TransferStatus.RECEIVED
-    assert not transfer.is_open
-    assert (transfer.history[-1].where, transfer.history[-1].detail) == (
-        LAHTI,
-        "received: it had not left",
-    )
-    assert transfer.history[-2].detail == f"re-targeted from {HOLLOLA} to {LAHTI}"
-
-
-def test_a_copy_on_a_van_retargeted_to_the_library_it_left_travels_back() -> None:
-    transfer = loaded()
-
-    transfer.retarget(LAHTI, at(9))
-
-    assert transfer.status is TransferStatus.LOADED
-    transfer.unload(at(10), HOLLOLA)
-    transfer.pack("crate-8", at(11))  # back the way it came
-    transfer.load("run-4", at(12))
-    transfer.unload(at(13), LAHTI)
-    transfer.receive(at(14), LAHTI)
-    assert transfer.history[-1].status is TransferStatus.RECEIVED
