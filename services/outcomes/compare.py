@@ -1,4 +1,4 @@
-"""Run the same demand through both policies and price their van days: the comparison.
+"""Run the same demand through each policy and price their van days: the comparison.
 
 The baseline's legs ride the fixed daily loop; kulkuri's ride the routing solver's plan
 (OR-Tools, ``time_limit_s`` a day). Only the legs of the run's own days are priced; copies
@@ -13,7 +13,12 @@ from datetime import date
 
 from kulkuri.outcomes.domain.day_loop import AllocationPolicy, run_policy
 from kulkuri.outcomes.domain.demand import Demand
-from kulkuri.outcomes.domain.figures import HoldFigures, hold_figures
+from kulkuri.outcomes.domain.figures import (
+    HoldFigures,
+    ReassignmentFigures,
+    hold_figures,
+    reassignment_figures,
+)
 from kulkuri.outcomes.domain.ledger import Ledger, Visited
 from kulkuri.outcomes.routes.day_routes import VanNetwork, day_problem
 from kulkuri.outcomes.routes.yardstick import DayWork
@@ -25,6 +30,8 @@ class PolicyOutcome:
     policy: str
     holds: HoldFigures
     days: tuple[DayWork, ...]
+    reassignment: ReassignmentFigures | None = None  # None: no nightly re-assignment
+    described: str = ""  # what the policy is, in a few words, for the report
 
     @property
     def km(self) -> float:
@@ -64,12 +71,15 @@ def outcome_of(
     service_day: Callable[[int], date],
     price: Callable[[RoutingProblem], DayWork],
     after_days: int,
+    described: str = "",
 ) -> tuple[PolicyOutcome, Ledger]:
     ledger = run_policy(policy, demand, vans.hub, visited)
     days = tuple(
         price(day_problem(vans, service_day(d), ledger.legs_on(d))) for d in range(demand.days)
     )
-    return PolicyOutcome(name, hold_figures(ledger, demand.days, after_days), days), ledger
+    holds = hold_figures(ledger, demand.days, after_days)
+    outcome = PolicyOutcome(name, holds, days, reassignment_figures(ledger), described)
+    return outcome, ledger
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,21 @@ def _ratio(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
+def _km(metres: int | None) -> float | None:
+    return None if metres is None else round(metres / 1000, 1)
+
+
 def figures(outcome: PolicyOutcome) -> Row:
-    h = outcome.holds
+    h, r = outcome.holds, outcome.reassignment
     return {
         "policy": outcome.policy,
         "holds_placed": h.holds_placed,
         "holds_filled": h.holds_filled,
         "items_moved": h.items_moved,
         "items_moved_per_hold_filled": _ratio(h.items_per_hold_filled),
+        "items_moved_for_holds": h.moved_for.get("hold", 0),
+        "items_moved_home": h.moved_for.get("return_to_owner", 0),
+        "items_moved_to_rebalance": h.moved_for.get("rebalance", 0),
         "van_km": round(outcome.km, 1),
         "van_hours": round(outcome.van_hours, 2),
         "van_km_per_item_moved": _ratio(outcome.per_item(outcome.km)),
@@ -41,6 +48,11 @@ def figures(outcome: PolicyOutcome) -> Row:
         "crates": outcome.crates,
         "crates_per_van_run": _ratio(outcome.crates_per_van_run),
         "crates_left_by_the_vans": outcome.missed_crates,
+        # The nightly re-assignment's plans, summed; none for a policy without one.
+        "reassignment_cost_before_km": _km(None if r is None else r.cost_before),
+        "reassignment_cost_after_km": _km(None if r is None else r.cost_after),
+        "holds_reassigned": None if r is None else r.holds_reassigned,
+        "transfers_called_off": None if r is None else r.transfers_called_off,
     }
 
 
@@ -82,14 +94,16 @@ def as_table(comparison: Comparison) -> str:
     lines = [
         f"{c.network}: {c.days} service days {c.first_day}..{c.last_day}, seed {c.seed}, "
         f"{c.copies} copies",
+        *(f"  {o.policy}: {o.described}" for o in c.outcomes if o.described),
         "",
     ]
     names = [str(r["policy"]) for r in rows]
     width = max(len(k) for k in rows[0])
-    lines.append(f"{'':{width}}  " + "  ".join(f"{n:>10}" for n in names))
+    cell = max(10, *(len(n) for n in names))
+    lines.append(f"{'':{width}}  " + "  ".join(f"{n:>{cell}}" for n in names))
     for key in list(rows[0])[1:]:
         cells = ["-" if r[key] is None else str(r[key]) for r in rows]
-        lines.append(f"{key:{width}}  " + "  ".join(f"{v:>10}" for v in cells))
+        lines.append(f"{key:{width}}  " + "  ".join(f"{v:>{cell}}" for v in cells))
     return "\n".join(lines) + "\n"
 
 

@@ -1,1 +1,2 @@
-"""Where the comparison's inputs come from: the shipped networks and the simulator's core."""
+"""Where the comparison's inputs come from: the shipped networks and holds configs, and the
+simulator's core."""

@@ -72,6 +72,9 @@ class KohaLikeBaseline:
             return
         self._trap_or_send_home(copy, day, ledger)
 
+    def cut_off(self, day: int, ledger: Ledger) -> None:
+        """Nothing at night: each hold kept the copy it was given as it came."""
+
     def _trap_or_send_home(self, copy: _Copy, day: int, ledger: Ledger) -> None:
         queue = self._waiting.get(copy.bib_id)
         if queue:

@@ -1,10 +1,12 @@
 """Run one policy over the demand, a service day at a time.
 
 Each day: first the vans' deliveries of that day are received (the copies' last legs), then
-the day's holds and returns in the order they happen; a local hold's copy is pulled and put
-on the hold shelf the same day. The transfers asked for during the day are packed in the
-evening and given their legs (``ledger.legs_of``). Patrons' pickups are not modelled: a
-copy on the hold shelf stays there to the end of the run, under either policy alike.
+the day's holds and returns in the order they happen. Then the policy's cut-off
+(``AllocationPolicy.cut_off``): a policy that re-assigns at night does it there, before the
+pull lists, and may call off or send elsewhere transfers asked for during the day. What is
+left is packed in the evening and given its legs (``ledger.legs_of``). Patrons' pickups are
+not modelled: a copy on the hold shelf stays there to the end of the run, under every policy
+alike.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ class AllocationPolicy(Protocol):
 
     def received(self, item_id: str, library: str, day: int, ledger: Ledger) -> None: ...
 
+    def cut_off(self, day: int, ledger: Ledger) -> None:
+        """After the day's events, before its transfers are packed."""
+        ...
+
 
 def run_policy(
     policy: AllocationPolicy, demand: Demand, hub: str | None, visited: Visited
@@ -36,7 +42,6 @@ def run_policy(
     policy.start(demand.copies)
     arrivals: dict[int, list[tuple[str, str]]] = {}  # day -> (item id, library), in order
     for day in range(demand.days):
-        packed_before = len(ledger.transfers)
         for item_id, library in arrivals.pop(day, []):
             policy.received(item_id, library, day, ledger)
         for event in demand.on_day(day):
@@ -47,10 +52,12 @@ def run_policy(
                 policy.loan_returned(
                     event.item_id, event.bib_id, event.library, day, event.second, ledger
                 )
-        for transfer in ledger.transfers[packed_before:]:
+        policy.cut_off(day, ledger)
+        for transfer in ledger.unpacked():
             legs = legs_of(transfer, hub, visited)
             ledger.legs.extend(legs)
             if legs:
                 arrival = (transfer.item_id, transfer.to_library)
                 arrivals.setdefault(legs[-1].day, []).append(arrival)
+        ledger.mark_packed()
     return ledger

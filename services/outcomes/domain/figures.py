@@ -1,11 +1,13 @@
-"""The figures a policy's ledger gives without the vans: items moved, holds filled, and the
-days from a hold placed to its copy on the pickup shelf."""
+"""The figures a policy's ledger gives without the vans: items moved (and what for), holds
+filled, the days from a hold placed to its copy on the pickup shelf, and what the nightly
+re-assignment saved."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from kulkuri.outcomes.domain.ledger import Ledger
 
@@ -14,12 +16,13 @@ from kulkuri.outcomes.domain.ledger import Ledger
 class HoldFigures:
     holds_placed: int
     holds_filled: int  # on the pickup shelf by the end of the run
-    items_moved: int  # transfers asked for (a copy moved twice counts twice)
+    items_moved: int  # transfers packed (a copy moved twice counts twice)
     median_days: float | None  # hold placed to on the pickup shelf, filled holds
     p90_days: float | None
     unfilled_after: int  # of the holds placed at least ``after_days`` before the end
     eligible: int  # those holds
     after_days: int
+    moved_for: Mapping[str, int] = field(default_factory=dict)  # items moved per reason
 
     @property
     def items_per_hold_filled(self) -> float | None:
@@ -61,4 +64,30 @@ def hold_figures(ledger: Ledger, days: int, after_days: int = 7) -> HoldFigures:
         unfilled_after=len(unfilled),
         eligible=len(eligible),
         after_days=after_days,
+        moved_for=dict(Counter(t.reason for t in ledger.transfers)),
+    )
+
+
+@dataclass(frozen=True)
+class ReassignmentFigures:
+    """The nightly plans of a run, summed: metres of the per-hold choice and of the plan,
+    holds given another copy (or a copy, when waiting), transfers called off."""
+
+    cost_before: int
+    cost_after: int
+    holds_reassigned: int
+    holds_filled: int
+    transfers_called_off: int
+
+
+def reassignment_figures(ledger: Ledger) -> ReassignmentFigures | None:
+    """None for a policy that plans nothing at night."""
+    if not ledger.plans:
+        return None
+    return ReassignmentFigures(
+        cost_before=sum(p.cost_before for p in ledger.plans),
+        cost_after=sum(p.cost_after for p in ledger.plans),
+        holds_reassigned=sum(p.holds_reassigned for p in ledger.plans),
+        holds_filled=sum(p.holds_filled for p in ledger.plans),
+        transfers_called_off=len(ledger.called_off),
     )

@@ -1,18 +1,20 @@
 """What a policy did: the transfers it asked for, the van legs they rode, and when each hold
-was placed and put on its pickup shelf.
+was placed and put on its pickup shelf; for a policy with a nightly cut-off, what each
+night's plan cost before and after and the transfers it called off.
 
 **Transport model.** Vans run in hub mode, as the shipped Lastu and Helmet networks do. A
-transfer asked for on day d is packed that day; the van collects it on the next day its
-origin is visited and takes it to the hub; the hub sends it on with the next day's van that
-visits the destination (one day per leg). A transfer from or to the hub has one leg only. A
-copy is received, and is on the pickup shelf if it travels for a hold, the day its last leg
-runs.
+transfer asked for on day d is packed that day, after the day's cut-off; the van collects it
+on the next day its origin is visited and takes it to the hub; the hub sends it on with the
+next day's van that visits the destination (one day per leg). A transfer from or to the hub
+has one leg only. A copy is received, and is on the pickup shelf if it travels for a hold,
+the day its last leg runs. Until it is packed a transfer may still be called off or sent
+elsewhere (``call_off``, ``retarget``): that is what the nightly re-assignment does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 Visited = Callable[[str, int], bool]
 """Whether the vans visit a library on a service day."""
@@ -26,8 +28,9 @@ class Transfer:
     from_library: str
     to_library: str
     packed_day: int
-    reason: str  # "hold" or "return_to_owner"
+    reason: str  # "hold", "return_to_owner" or "rebalance"
     hold_id: str | None = None
+    transfer_id: str | None = None  # the holds service's id, for a policy that has one
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,17 @@ class Leg:
     destination: str
     day: int
     item_id: str
+
+
+@dataclass(frozen=True)
+class NightlyPlan:
+    """One cut-off's re-assignment: metres of the per-hold choice and of the plan."""
+
+    day: int
+    cost_before: int
+    cost_after: int
+    holds_reassigned: int
+    holds_filled: int
 
 
 def legs_of(transfer: Transfer, hub: str | None, visited: Visited) -> list[Leg]:
@@ -68,8 +82,11 @@ def _next_visit(library: str, after: int, visited: Visited) -> int | None:
 class Ledger:
     placed: dict[str, int] = field(default_factory=dict)  # hold id -> day placed
     ready: dict[str, int] = field(default_factory=dict)  # hold id -> day on the pickup shelf
-    transfers: list[Transfer] = field(default_factory=list)
+    transfers: list[Transfer] = field(default_factory=list)  # the packed ones first
     legs: list[Leg] = field(default_factory=list)
+    packed: int = 0  # how many of ``transfers`` are packed: those can no longer change
+    called_off: list[Transfer] = field(default_factory=list)
+    plans: list[NightlyPlan] = field(default_factory=list)
 
     def hold_placed(self, hold_id: str, day: int) -> None:
         self.placed[hold_id] = day
@@ -80,5 +97,36 @@ class Ledger:
     def transfer(self, transfer: Transfer) -> None:
         self.transfers.append(transfer)
 
+    def unpacked(self) -> list[Transfer]:
+        return self.transfers[self.packed :]
+
+    def mark_packed(self) -> None:
+        self.packed = len(self.transfers)
+
+    def call_off(self, transfer_id: str) -> None:
+        """The transfer is not packed after all: the copy stays on its shelf."""
+        self.called_off.append(self.transfers.pop(self._unpacked_index(transfer_id)))
+
+    def retarget(self, transfer_id: str, to_library: str, reason: str, hold_id: str | None) -> None:
+        at = self._unpacked_index(transfer_id)
+        old = self.transfers[at]
+        self.transfers[at] = replace(old, to_library=to_library, reason=reason, hold_id=hold_id)
+
+    def travels_for(self, item_id: str, to_library: str, hold_id: str) -> None:
+        """A copy already asked to ``to_library`` goes on for another hold there."""
+        for at in range(self.packed, len(self.transfers)):
+            old = self.transfers[at]
+            if old.item_id == item_id and old.to_library == to_library:
+                self.transfers[at] = replace(old, hold_id=hold_id)
+
+    def nightly_plan(self, plan: NightlyPlan) -> None:
+        self.plans.append(plan)
+
     def legs_on(self, day: int) -> list[Leg]:
         return [leg for leg in self.legs if leg.day == day]
+
+    def _unpacked_index(self, transfer_id: str) -> int:
+        for at in range(self.packed, len(self.transfers)):
+            if self.transfers[at].transfer_id == transfer_id:
+                return at
+        raise ValueError(f"transfer {transfer_id!r} is not waiting to be packed")

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from datetime import date
-from functools import partial
+from functools import cache, partial
 
 import pytest
 
@@ -15,12 +15,15 @@ from kulkuri.outcomes.adapters.simulated_demand import simulated_demand
 from kulkuri.outcomes.compare import Comparison, outcome_of
 from kulkuri.outcomes.domain.baseline import KohaLikeBaseline
 from kulkuri.outcomes.domain.demand import Demand, HoldPlaced, LoanReturned, StartingCopy
+from kulkuri.outcomes.domain.rules import EVERY_COLLECTION_FLOATS
 from kulkuri.outcomes.domain.shared_collection import SharedCollectionPolicy
 from kulkuri.outcomes.report import as_csv, as_json, as_table, figures, flat
 from kulkuri.outcomes.routes.day_routes import fixed_loop_work, optimised_work
 from kulkuri.routing.solver import solver_named
 from tests.unit.outcomes.tiny_network import (
     FIRST_DAY,
+    NIGHTLY,
+    SHIPPED_RULES,
     consortium,
     cost,
     every_day,
@@ -28,14 +31,15 @@ from tests.unit.outcomes.tiny_network import (
     van_network,
 )
 
-# C's copy comes back at B on day 0; a hold at B on day 1 (as in test_policies).
+# C's non-fiction copy comes back at B on day 0; a hold at B on day 1 (as in test_policies).
 DEMAND = Demand(
     days=5,
-    copies=(StartingCopy("c1", "t1", "C", on_loan=True),),
+    copies=(StartingCopy("c1", "t1", "C", on_loan=True, collection="adult-nonfiction"),),
     events=(LoanReturned("c1", "t1", "B", 0, 100), HoldPlaced("h1", "t1", "B", 1, 200)),
 )
 
 
+@cache  # the solver takes its time limit on each day with legs: solve once
 def _comparison() -> Comparison:
     vans = van_network()
     baseline, _ = outcome_of(
@@ -43,15 +47,22 @@ def _comparison() -> Comparison:
         fixed_loop_work, 2,
     )  # fmt: skip
     optimised = partial(optimised_work, solver=solver_named(), time_limit_s=1.0)
-    kulkuri, _ = outcome_of(
-        "kulkuri", SharedCollectionPolicy(consortium(), FIRST_DAY), DEMAND, vans, every_day,
-        service_day, optimised, 2,
-    )  # fmt: skip
-    return Comparison("line", 5, 1, 2, FIRST_DAY, service_day(4), 1, (baseline, kulkuri))
+    kulkuri = [
+        outcome_of(
+            name, SharedCollectionPolicy(consortium(rules), service_day, nightly), DEMAND, vans,
+            every_day, service_day, optimised, 2,
+        )[0]
+        for name, rules, nightly in [
+            ("kulkuri", EVERY_COLLECTION_FLOATS, None),
+            ("kulkuri_nightly", EVERY_COLLECTION_FLOATS, NIGHTLY),
+            ("kulkuri_collections", SHIPPED_RULES, NIGHTLY),
+        ]
+    ]  # fmt: skip
+    return Comparison("line", 5, 1, 2, FIRST_DAY, service_day(4), 1, (baseline, *kulkuri))
 
 
 def test_each_policy_as_worked_out_by_hand() -> None:
-    baseline, kulkuri = (figures(o) for o in _comparison().outcomes)
+    baseline, kulkuri, nightly, collections = (figures(o) for o in _comparison().outcomes)
     # Baseline: the 40 km loop on all 5 days; a crate at one stop on days 1-4 (B, C, C, B).
     assert baseline["van_km"] == 200.0
     assert baseline["van_hours"] == round((4600 + 4 * 4630) / 3600, 2)
@@ -62,13 +73,30 @@ def test_each_policy_as_worked_out_by_hand() -> None:
     assert (kulkuri["van_km"], kulkuri["items_moved"], kulkuri["van_runs"]) == (0.0, 0, 0)
     assert (kulkuri["median_days_to_pickup_shelf"], kulkuri["unfilled_after_2_days"]) == (0.0, 0)
     assert kulkuri["van_km_per_item_moved"] is None
+    assert kulkuri["reassignment_cost_before_km"] is None and kulkuri["holds_reassigned"] is None
+    # With the nightly plan: the same; the hold at B keeps B's copy, 0 km before and after.
+    assert {k: v for k, v in nightly.items() if k != "policy"} == {
+        **{k: v for k, v in kulkuri.items() if k != "policy"},
+        "reassignment_cost_before_km": 0.0,
+        "reassignment_cost_after_km": 0.0,
+        "holds_reassigned": 0,
+        "transfers_called_off": 0,
+    }
+    # Shipped policies: non-fiction goes home to C (B-hub-C on days 1-2) and back to the hold
+    # at B (C-hub-B on days 3-4), as under the baseline, but the vans drive only to those
+    # stops: 24 + 40 + 40 + 24 km.
+    assert (collections["items_moved_home"], collections["items_moved_for_holds"]) == (1, 1)
+    assert (collections["van_km"], collections["van_runs"]) == (128.0, 4)
+    assert collections["median_days_to_pickup_shelf"] == 3.0
 
 
 def test_the_report_figures_add_up() -> None:
     comparison = _comparison()
     report = json.loads(as_json(comparison))
     rows = list(csv.DictReader(io.StringIO(as_csv(comparison))))
-    assert [r["policy"] for r in report["policies"]] == ["baseline", "kulkuri"]
+    assert [r["policy"] for r in report["policies"]] == [
+        "baseline", "kulkuri", "kulkuri_nightly", "kulkuri_collections"
+    ]  # fmt: skip
     for policy, row in zip(report["policies"], rows, strict=True):
         assert str(policy["van_km"]) == row["van_km"]
         if policy["items_moved"]:
@@ -77,6 +105,11 @@ def test_the_report_figures_add_up() -> None:
             )
             assert policy["items_moved_per_hold_filled"] == pytest.approx(
                 policy["items_moved"] / policy["holds_filled"], abs=1e-3
+            )
+            assert policy["items_moved"] == (
+                policy["items_moved_for_holds"]
+                + policy["items_moved_home"]
+                + policy["items_moved_to_rebalance"]
             )
     assert "baseline" in as_table(comparison) and "200.0" in as_table(comparison)
 

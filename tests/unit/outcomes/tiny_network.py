@@ -5,12 +5,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from kulkuri.holds.domain.consortium import Consortium
+from kulkuri.holds.adapters.ortools_assignment import MinCostFlowSolver
+from kulkuri.holds.domain.consortium import (
+    CollectionPolicy,
+    Consortium,
+    RebalanceSettings,
+)
+from kulkuri.holds.domain.reassignment import AssignmentSolver
 from kulkuri.outcomes.domain.baseline import KohaLikeBaseline
 from kulkuri.outcomes.domain.day_loop import run_policy
 from kulkuri.outcomes.domain.demand import Demand
 from kulkuri.outcomes.domain.ledger import Ledger
-from kulkuri.outcomes.domain.shared_collection import SharedCollectionPolicy, consortium_for
+from kulkuri.outcomes.domain.rules import (
+    EVERY_COLLECTION_FLOATS,
+    CollectionRules,
+    consortium_for,
+)
+from kulkuri.outcomes.domain.shared_collection import SharedCollectionPolicy
 from kulkuri.outcomes.routes.day_routes import VanNetwork
 from kulkuri.routing.domain.problem import Matrix, Place, TimeWindow, Van
 
@@ -23,9 +34,25 @@ def cost(source: str, destination: str) -> int:
     return abs(KM[source] - KM[destination]) * 1000
 
 
-def consortium() -> Consortium:
+NIGHTLY = MinCostFlowSolver()  # the holds service's own solver of the nightly plan
+
+# As the shipped holds config has them (test_shipped_rules checks that it still does).
+SHIPPED_RULES = CollectionRules(
+    {
+        "adult-fiction": CollectionPolicy.FLOATING,
+        "adult-nonfiction": CollectionPolicy.RETURN_TO_OWNER,
+        "children": CollectionPolicy.FLOATING,
+        "young-adult": CollectionPolicy.REBALANCE,
+    },
+    CollectionPolicy.RETURN_TO_OWNER,
+    RebalanceSettings(window_days=28, min_gain=2),
+)
+
+
+def consortium(rules: CollectionRules = EVERY_COLLECTION_FLOATS) -> Consortium:
     # About 1 km of latitude per 0.009 degrees: the same line on the map.
-    return consortium_for({k: (k, 60.0 + v * 0.009, 25.0) for k, v in KM.items()}, cost)
+    libraries = {k: (k, 60.0 + v * 0.009, 25.0) for k, v in KM.items()}
+    return consortium_for(libraries, cost, rules)
 
 
 def every_day(library: str, day: int) -> bool:
@@ -36,8 +63,13 @@ def run_baseline(demand: Demand) -> Ledger:
     return run_policy(KohaLikeBaseline(cost), demand, HUB, every_day)
 
 
-def run_kulkuri(demand: Demand) -> Ledger:
-    return run_policy(SharedCollectionPolicy(consortium(), FIRST_DAY), demand, HUB, every_day)
+def run_kulkuri(
+    demand: Demand,
+    rules: CollectionRules = EVERY_COLLECTION_FLOATS,
+    nightly: AssignmentSolver | None = None,
+) -> Ledger:
+    policy = SharedCollectionPolicy(consortium(rules), service_day, nightly)
+    return run_policy(policy, demand, HUB, every_day)
 
 
 def van_network() -> VanNetwork:
