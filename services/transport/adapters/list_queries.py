@@ -1,5 +1,6 @@
 """The lists people work from, read from the database: per library and day, what to pull,
-what is packed in which crate, and what should arrive; crate labels; one transfer's story."""
+what is packed in which crate, and what should arrive or stays to be scanned in; crate
+labels; one transfer's story."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import orjson
 
 from kulkuri.shared.db.schema import checked_schema
 from kulkuri.transport.adapters.crate_repository import CrateRepository
+from kulkuri.transport.domain.transfer import NOT_YET_LEFT, TransferStatus
 from kulkuri.transport.service_layer.views import (
     CrateLabelView,
     PackedCrate,
@@ -33,21 +35,32 @@ class ListQueries:
         self.names = names
         self.zone = zone
         self.schema = s
+        # A copy sent back to this library before it was pulled stays: it is received here.
         self._pull_sql = (
             f"SELECT * FROM {s}.transfers WHERE from_library = $1 AND status = 'requested' "
-            "AND requested_at < $2 ORDER BY bib_id, item_id"
+            "AND to_library <> from_library AND requested_at < $2 ORDER BY bib_id, item_id"
         )
         self._crates_sql = (
             f"SELECT crate_id FROM {s}.crates WHERE origin = $1 AND service_day = $2 "
             "ORDER BY crate_id"
         )
         self._packed_sql = f"SELECT * FROM {s}.transfers WHERE crate_id = ANY($1::text[])"
+        # Copies on their way here (packed for a van of the day or earlier, or on a van), then
+        # copies that stay here: sent back to this library before they left it (``stays_put``),
+        # listed from the day that happened (the status_since of the re-targeting step).
         self._incoming_sql = f"""
-            SELECT t.*, c.service_day FROM {s}.transfers t
-              LEFT JOIN {s}.crates c ON c.crate_id = t.crate_id
-             WHERE t.to_library = $1 AND t.status IN ('packed', 'loaded', 'unloaded')
-               AND (c.service_day IS NULL OR c.service_day <= $2)
-             ORDER BY t.status DESC, t.crate_id, t.item_id"""
+            SELECT * FROM (
+                SELECT t.*, c.service_day,
+                       t.location = t.to_library AND t.status = ANY($4::text[]) AS stays_put
+                  FROM {s}.transfers t
+                  LEFT JOIN {s}.crates c ON c.crate_id = t.crate_id
+                 WHERE t.to_library = $1
+                   AND t.status IN ('requested', 'pulled', 'packed', 'loaded', 'unloaded')
+            ) found
+             WHERE CASE WHEN stays_put THEN status_since < $3
+                        ELSE status IN ('packed', 'loaded', 'unloaded')
+                             AND (service_day IS NULL OR service_day <= $2) END
+             ORDER BY stays_put, status DESC, crate_id, item_id"""
         self._transfer_sql = f"SELECT * FROM {s}.transfers WHERE transfer_id = $1"
         self._overdue_sql = (
             f"SELECT * FROM {s}.transfers WHERE overdue_at IS NOT NULL "
@@ -94,6 +107,7 @@ class ListQueries:
                 )
                 for tid in crate.manifest
                 if (row := in_crate.get((crate.crate_id, tid))) is not None
+                and not _stays(row, library)
             )
             final = crate.final_destination
             packed.append(
@@ -112,8 +126,10 @@ class ListQueries:
     async def receiving_list(
         self, conn: asyncpg.Connection, library: str, day: date
     ) -> ReceivingListView:
-        """Copies on their way here: packed for a van of the day or earlier, or on a van."""
-        rows = await conn.fetch(self._incoming_sql, library, day)
+        """Copies on their way here: packed for a van of the day or earlier, or on a van; and
+        copies that stay here, to be scanned in where they stand."""
+        not_yet_left = sorted(NOT_YET_LEFT)
+        rows = await conn.fetch(self._incoming_sql, library, day, self._end_of(day), not_yet_left)
         lines = tuple(
             ReceivingLine(
                 item_id=row["item_id"],
@@ -124,7 +140,8 @@ class ListQueries:
                 crate_id=row["crate_id"],
                 van_run=row["van_run"],
                 status=row["status"],
-                expected=row["service_day"],
+                expected=None if row["stays_put"] else row["service_day"],
+                stays_here=row["stays_put"],
             )
             for row in rows
         )
@@ -180,6 +197,12 @@ class ListQueries:
 
     def _end_of(self, day: date) -> datetime:
         return datetime.combine(day + timedelta(days=1), time(0), self.zone)
+
+
+def _stays(row: asyncpg.Record, library: str) -> bool:
+    """Packed here, and sent back here before a van took it: it is on the receiving list
+    (to be taken out of the crate and scanned in), not on the packing list."""
+    return bool(row["status"] == TransferStatus.PACKED and row["to_library"] == library)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -7,8 +7,10 @@
 
 ``waiting``: queued behind an earlier open transfer of the same copy (see ``item_queue``).
 Any open transfer can be cancelled or re-targeted; one that is requested or on its way can be
-marked missing. Each method checks first and changes after, so a rejected action leaves the
-transfer unchanged; every change appends a ``Step`` to ``history``, which is never rewritten.
+marked missing. Re-targeted to the library it has not left yet (``stays_put``), the copy needs
+no van: staff there scan it received where it stands. Each method checks first and changes
+after, so a rejected action leaves the transfer unchanged; every change appends a ``Step`` to
+``history``, which is never rewritten.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class TransferStatus(StrEnum):
 
 
 ENDED = frozenset({TransferStatus.RECEIVED, TransferStatus.CANCELLED, TransferStatus.MISSING})
+# The copy has not left the library it is going from: on the shelf, in hand, or in a crate
+# no van has taken yet.
+NOT_YET_LEFT = frozenset({TransferStatus.REQUESTED, TransferStatus.PULLED, TransferStatus.PACKED})
+RECEIVED_WHERE_IT_STOOD = "received where it stood: it had not left"
 # Missing can be declared for a copy the staff look for: on the pull list or on its way.
 MAY_GO_MISSING = frozenset(
     {
@@ -133,6 +139,12 @@ class Transfer:
     def is_open(self) -> bool:
         return self.status not in ENDED
 
+    @property
+    def stays_put(self) -> bool:
+        """Going to the library it has not left (re-targeted there: its hold was cancelled
+        and its owner is where it stands, say): staff receive it there, no van takes it."""
+        return self.status in NOT_YET_LEFT and self.location == self.to_library
+
     def activate(self, at: datetime, after: str) -> None:
         """The transfer it waited behind ended: it goes on the pull list."""
         self._require({TransferStatus.WAITING}, "activating", "a waiting transfer")
@@ -151,9 +163,10 @@ class Transfer:
 
     def pack(self, crate_id: str, at: datetime) -> None:
         """Into a crate: after the pull, or again at a hub where the copy was unloaded."""
-        if self.status is TransferStatus.UNLOADED and self.location == self.to_library:
+        at_destination = {TransferStatus.PULLED, TransferStatus.UNLOADED}
+        if self.status in at_destination and self.location == self.to_library:
             raise IllegalTransition(
-                self.transfer_id, "unloaded at its destination", "packing", "a receive"
+                self.transfer_id, f"{self.status} at its destination", "packing", "a receive"
             )
         allowed = {TransferStatus.PULLED, TransferStatus.UNLOADED}
         self._require(allowed, "packing", "a pull from the shelf or an unload at a hub")
@@ -175,6 +188,12 @@ class Transfer:
         self._step(TransferStatus.UNLOADED, at, library, f"off van run {self.van_run}")
 
     def receive(self, at: datetime, library: str) -> None:
+        """Scanned in at the destination: unloaded there, or standing there all along."""
+        if self.stays_put:
+            self._require_at(library, self.to_library, "receiving")
+            self.crate_id = None  # taken out of a crate no van took, if it was packed
+            self._step(TransferStatus.RECEIVED, at, library, RECEIVED_WHERE_IT_STOOD)
+            return
         self._require({TransferStatus.UNLOADED}, "receiving", "an unload at the destination")
         if self.location != self.to_library:
             raise IllegalTransition(

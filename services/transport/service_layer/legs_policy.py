@@ -32,6 +32,8 @@ class Legs:
     def waiting_stop(self, transfer: Transfer) -> str | None:
         """The next stop while the copy waits for a van; ``None`` while it waits for nothing
         (behind another transfer, on a van, at its destination, or ended)."""
+        if transfer.stays_put:  # staff receive it where it stands: no lane to itself
+            return None
         if transfer.status in _WAITING_FOR_VAN or (
             transfer.status is TransferStatus.UNLOADED and transfer.location != transfer.to_library
         ):

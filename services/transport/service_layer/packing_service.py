@@ -32,11 +32,12 @@ class PackingService:
         self.legs = legs
         self.capacity = capacity
         self.schema = s
-        # Copies pulled here, and copies unloaded here from a mixed crate for the hub.
+        # Copies pulled here (but for here: those are received, not packed), and copies
+        # unloaded here from a mixed crate for the hub.
         self._waiting_sql = f"""
             SELECT t.transfer_id, t.item_id, t.to_library FROM {s}.transfers t
              WHERE t.location = $1 AND (
-                   t.status = 'pulled'
+                   (t.status = 'pulled' AND t.to_library <> $1)
                 OR (t.status = 'unloaded' AND t.to_library <> $1 AND EXISTS (
                     SELECT 1 FROM {s}.crates c
                      WHERE c.crate_id = t.crate_id AND c.destination IS NULL)))

@@ -52,9 +52,12 @@ async def apply_scan(uow: TransportUnitOfWork, scan: Scan, legs: Legs) -> list[T
     elif scan.kind is ScanKind.PACKED:
         await _pack(uow, transfer, scan, legs)
     else:
-        left = transfer.crate_id
+        left, stood = transfer.crate_id, transfer.stays_put
         ledger.receive(transfer.transfer_id, scan.at, scan.library)
-        await _empty_if_done(uow, left, scan.at)
+        if stood:
+            await _take_out(uow, left, transfer.transfer_id)
+        else:
+            await _empty_if_done(uow, left, scan.at)
     return [transfer]
 
 
@@ -70,8 +73,11 @@ async def _pack(uow: TransportUnitOfWork, transfer: Transfer, scan: Scan, legs: 
             f"a scan at {transfer.location}",
         )
     left = transfer.crate_id  # repacked at a hub: it leaves the crate it came in
-    crate.add(transfer.transfer_id, legs.stop_for(transfer), legs.crate_destination_for(transfer))
+    stop, destination = legs.stop_for(transfer), legs.crate_destination_for(transfer)
+    # The transfer's own refusal (a copy at its destination is received, not packed) says
+    # more than the crate's; a refused scan is rolled back whole either way.
     uow.ledger.pack(transfer.transfer_id, crate.crate_id, scan.at)
+    crate.add(transfer.transfer_id, stop, destination)
     await _empty_if_done(uow, left, scan.at)
 
 
@@ -115,6 +121,16 @@ def _require_at(crate: Crate, library: str, action: str) -> None:
         raise IllegalCrateTransition(
             crate.crate_id, f"at {crate.location}", action, f"a scan at {crate.location}"
         )
+
+
+async def _take_out(uow: TransportUnitOfWork, crate_id: str | None, transfer_id: str) -> None:
+    """A copy received where it stood leaves the crate it was packed in, which no van has
+    taken: the crate's manifest no longer lists it, and a driver loads the crate without it."""
+    if crate_id is None:
+        return
+    crate = (await uow.crates.get([crate_id])).get(crate_id)
+    if crate is not None and crate.status is CrateStatus.OPEN:
+        crate.remove(transfer_id)
 
 
 async def _empty_if_done(uow: TransportUnitOfWork, crate_id: str | None, at: datetime) -> None:

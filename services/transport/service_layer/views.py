@@ -1,7 +1,8 @@
 """What people read: a library's lists for a service day, and crate labels, as plain data.
 
 The pull list (copies to take from the shelf), the packing list (crates and their contents),
-the receiving list (what should arrive) and the crate label. The HTTP API returns
+the receiving list (what should arrive, and copies that stay here to be scanned in) and the
+crate label. The HTTP API returns
 ``to_json()``; ``adapters.printing`` renders the same views as printable pages. Library names
 travel with the ids because people read names and scanners read ids.
 """
@@ -97,6 +98,9 @@ class ReceivingLine(_Json):
     van_run: str | None
     status: str  # the transfer's status now
     expected: date | None  # the day, or the van's planned arrival (a datetime); None: unknown
+    # Sent back here before it left (requested, pulled or packed here): no van brings it;
+    # staff take it from the shelf or out of its crate and scan it received.
+    stays_here: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ turn into plain JSON."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -139,6 +140,20 @@ def test_the_receiving_list_shows_when_each_copy_is_expected() -> None:
     assert "2026-08-03 13:40" in html
     assert CRATE in html and "run-3" in html
     assert re.search(r"<td>packed</td>\s*<td>—</td>", html)
+
+
+def test_the_receiving_list_marks_copies_that_stay_here_to_be_scanned_in() -> None:
+    on_shelf = ReceivingLine("i1", "b1", "i1:1", HOLLOLA, "Hollola", None, None, "requested", None)
+    in_crate = ReceivingLine("i2", "b2", "i2:1", HOLLOLA, "Hollola", CRATE, None, "packed", None)
+    lines = (
+        dataclasses.replace(on_shelf, stays_here=True),
+        dataclasses.replace(in_crate, stays_here=True),
+    )
+    html = render_receiving_lists([ReceivingListView(HOLLOLA, "Hollola", DAY, lines)])
+
+    assert re.search(r"<td>stays here: never left \(requested\)</td>\s*<td>here now</td>", html)
+    assert "stays here: never left (packed, take it out of its crate)" in html
+    assert lines[0].to_json()["stays_here"] is True
 
 
 def test_two_crate_labels_fit_on_a_page() -> None:
