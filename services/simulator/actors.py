@@ -23,6 +23,11 @@ class StaffAndDrivers:
         self.refused: Counter[str] = Counter()
 
     async def pull(self, task: PullTask) -> None:
+        """Work through the pull list, then scan in the copies that stay here."""
+        await self._pull_listed(task)
+        await self._receive_what_stays(task)
+
+    async def _pull_listed(self, task: PullTask) -> None:
         sim = self.simulation
         lines = await self.api.pull_list(task.library, task.at.date())
         found = [line for line in lines if sim.pullable(task.library, line["item_id"])]
@@ -38,6 +43,26 @@ class StaffAndDrivers:
             if self._accepted(result)
         ]
         sim.pulled(task.library, pulled)
+
+    async def _receive_what_stays(self, task: PullTask) -> None:
+        """Copies sent back here before they left (a hold cancelled while its copy stood at
+        its owner): the receiving list marks them ``stays_here``; staff take them from the
+        shelf or out of their crate and scan them received, as the transport service asks."""
+        sim = self.simulation
+        lines = await self.api.receiving_list(task.library, task.at.date())
+        found = [
+            (line["transfer_id"], line["item_id"])
+            for line in lines
+            if line.get("stays_here") and sim.at_hand(task.library, line["item_id"])
+        ]
+        if not found:
+            return
+        scans = [scan("received", item, task.library, task.at) for _, item in found]
+        results = await self.api.scan(task.library, scans)
+        received = [
+            pair for pair, result in zip(found, results, strict=True) if self._accepted(result)
+        ]
+        sim.received_where_they_stood(task.library, received)
 
     async def pack(self, task: PackTask) -> None:
         sim = self.simulation

@@ -1,6 +1,6 @@
-"""The transport service's HTTP API as the simulated staff and drivers use it: pull lists,
-packing plans and scans, each with a token of the right role (staff of the library, or a
-driver) signed with the consortium's key, as a scanner app would hold one."""
+"""The transport service's HTTP API as the simulated staff and drivers use it: pull and
+receiving lists, packing plans and scans, each with a token of the right role (staff of the
+library, or a driver) signed with the consortium's key, as a scanner app would hold one."""
 
 from __future__ import annotations
 
@@ -45,6 +45,16 @@ class TransportApi:
     async def pull_list(self, library: str, day: date) -> list[dict[str, Any]]:
         found = await self._call(
             "GET", f"/transport/libraries/{library}/pull-list", library, params={"day": str(day)}
+        )
+        lines: list[dict[str, Any]] = found.get("lines", [])
+        return lines
+
+    async def receiving_list(self, library: str, day: date) -> list[dict[str, Any]]:
+        found = await self._call(
+            "GET",
+            f"/transport/libraries/{library}/receiving-list",
+            library,
+            params={"day": str(day)},
         )
         lines: list[dict[str, Any]] = found.get("lines", [])
         return lines

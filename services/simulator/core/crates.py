@@ -78,6 +78,19 @@ class CrateBook:
         self.crate_of[transfer_id] = crate_id
         self._describe(crate)
 
+    def taken_out(self, transfer_id: str) -> None:
+        """Received where it stood (sent back to the library it had not left): out of the
+        crate no van has taken; a crate left empty stays behind."""
+        crate_id = self.crate_of.pop(transfer_id, None)
+        if crate_id is None:
+            return
+        crate = self.crates[crate_id]
+        crate.transfers.remove(transfer_id)
+        if crate.transfers:
+            self._describe(crate)
+        else:
+            crate.status = CrateStatus.DONE
+
     def loaded(self, crate_id: str, van_run: str) -> None:
         crate = self.crates[crate_id]
         crate.status, crate.van_run, crate.location = CrateStatus.LOADED, van_run, None

@@ -4,7 +4,8 @@ The run covers the eve of the first service day (from ``eve_from``) and then eac
 day from its cut-off (06:00) to ``day_ends``. ``start()`` returns the seeding events and
 fills the agenda; each ``step()`` takes the next action and returns the circulation events
 it produced and, for the staff's and drivers' work, a task for the runner, whose outcome
-comes back through ``pulled``, ``packed``, ``van_stop_done`` and ``received``. Decisions of
+comes back through ``pulled``, ``received_where_they_stood``, ``packed``, ``van_stop_done``
+and ``received``. Decisions of
 the holds service come in through ``observe`` and a day's route plan through
 ``plan_arrived``.
 """
@@ -41,6 +42,9 @@ from kulkuri.simulator.core.tasks import (
 )
 from kulkuri.simulator.core.vans import DayRoutes, day_routes, to_load, to_unload
 from kulkuri.simulator.core.world import Where
+
+# Where staff find a copy that never left: on the shelf, in hand, pulled or packed.
+_AT_HAND = (Where.SHELF, Where.HANDS, Where.BIN, Where.TRANSIT)
 
 
 @dataclass
@@ -219,6 +223,22 @@ class Simulation:
             if crate.destination == library:
                 self.crates.emptied(crate_id)
         self.counts["received"] += len(transfer_ids)
+
+    def at_hand(self, library: str, item_id: str) -> bool:
+        """Whether staff find the copy at the library: on the shelf, in hand, or pulled (and
+        perhaps packed in a crate no van has taken)."""
+        copy = self.scene.world.copies.get(item_id)
+        return copy is not None and copy.library == library and copy.where in _AT_HAND
+
+    def received_where_they_stood(self, library: str, transfers: list[tuple[str, str]]) -> None:
+        """(transfer_id, item_id) pairs sent back to the library before they left it, which
+        staff scanned in there: out of their crates, in the returns bin for the holds
+        service to decide on, as any received copy."""
+        world = self.scene.world
+        for transfer_id, item_id in transfers:
+            self.crates.taken_out(transfer_id)
+            world.put(world.copies[item_id], Where.BIN, library)
+        self.counts["received"] += len(transfers)
 
     def _move_copies(self, crate_id: str, library: str | None) -> None:
         world = self.scene.world
