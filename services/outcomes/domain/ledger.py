@@ -29,7 +29,7 @@ class Transfer:
     to_library: str
     packed_day: int
     reason: str  # "hold", "return_to_owner" or "rebalance"
-    hold_id: str | None = None
+    hold_id: str | None = None  # the hold it was asked for (or re-targeted to)
     transfer_id: str | None = None  # the holds service's id, for a policy that has one
 
 
@@ -111,13 +111,6 @@ class Ledger:
         at = self._unpacked_index(transfer_id)
         old = self.transfers[at]
         self.transfers[at] = replace(old, to_library=to_library, reason=reason, hold_id=hold_id)
-
-    def travels_for(self, item_id: str, to_library: str, hold_id: str) -> None:
-        """A copy already asked to ``to_library`` goes on for another hold there."""
-        for at in range(self.packed, len(self.transfers)):
-            old = self.transfers[at]
-            if old.item_id == item_id and old.to_library == to_library:
-                self.transfers[at] = replace(old, hold_id=hold_id)
 
     def nightly_plan(self, plan: NightlyPlan) -> None:
         self.plans.append(plan)

@@ -142,9 +142,6 @@ class SharedCollectionPolicy:
                     # Staff pull it from the open shelf and check it in onto the hold shelf.
                     library = decision.pickup_library
                     title.item_returned(self._consortium, decision.item_id, library, self._now)
-            case CopyAssigned():
-                # A copy already on its way there may now travel for another hold.
-                ledger.travels_for(decision.item_id, decision.pickup_library, decision.hold_id)
             case HoldReadyForPickup():
                 ledger.hold_ready(decision.hold_id, day)
             case _:

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kulkuri.outcomes.domain.demand import Demand, HoldPlaced, StartingCopy
 from kulkuri.outcomes.domain.figures import ReassignmentFigures, reassignment_figures
-from kulkuri.outcomes.domain.ledger import Ledger, Leg
+from kulkuri.outcomes.domain.ledger import Ledger, Leg, Transfer
 from tests.unit.outcomes.tiny_network import NIGHTLY, run_baseline, run_kulkuri
 
 COPIES = (StartingCopy("a1", "t1", "A"), StartingCopy("c1", "t1", "C"))
@@ -84,3 +86,21 @@ def test_the_baseline_has_no_cut_off() -> None:
     ledger = run_baseline(CROSSWISE)
     assert _sent(ledger) == [("c1", "C", "B", "hB"), ("a1", "A", "C", "hC")]
     assert ledger.plans == [] and ledger.called_off == []
+
+
+def test_only_a_transfer_not_yet_packed_can_be_called_off_or_sent_elsewhere() -> None:
+    ledger = Ledger()
+    ledger.transfer(Transfer("a1", "A", "C", 0, "hold", "hC", "a1:1"))
+    ledger.transfer(Transfer("c1", "C", "B", 0, "hold", "hB", "c1:1"))
+    ledger.mark_packed()
+    ledger.transfer(Transfer("b1", "B", "C", 1, "hold", "hC2", "b1:1"))
+    for packed in ("a1:1", "c1:1"):
+        with pytest.raises(ValueError, match="not waiting to be packed"):
+            ledger.call_off(packed)
+        with pytest.raises(ValueError, match="not waiting to be packed"):
+            ledger.retarget(packed, "B", "hold", "hB")
+    ledger.retarget("b1:1", "A", "hold", "hA")
+    assert ledger.unpacked() == [Transfer("b1", "B", "A", 1, "hold", "hA", "b1:1")]
+    ledger.call_off("b1:1")
+    assert ledger.unpacked() == [] and [t.item_id for t in ledger.called_off] == ["b1"]
+    assert [t.item_id for t in ledger.transfers] == ["a1", "c1"]
