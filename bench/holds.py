@@ -208,6 +208,13 @@ def report(s: dict[str, Any]) -> None:
             ">>>>>>>",
         )
         print(f"return-to-decision p99 {verdict} the {TARGET_P99_MS:.0f} ms target")
+        if "latency_floor_p99_ms" in s:
+            print(
+                f"broker floor (a stand-in that decides nothing): p50 / p90 / p99 "
+                f"{s['latency_floor_p50_ms']:.1f} / {s['latency_floor_p90_ms']:.1f} / "
+                f"{s['latency_floor_p99_ms']:.1f} ms; service p99 / floor p99 "
+                f"{s['latency_p99_ratio_to_floor']:.2f}"
+            )
         if "latency_in_process_p99_ms" in s:
             print(
                 "with the measuring client in the service's process: p50 / p90 / p99"

@@ -45,10 +45,13 @@ async def measure_latency(
     rate: float,
     seconds: float,
     in_process: bool = False,
+    topics: tuple[str, str] = (CIRCULATION, HOLDS),
 ) -> dict[str, Any]:
+    """``topics``: where the returns go and where their answers come from (the floor's
+    stand-in reads and writes topics of its own)."""
     outgoing = _encode(stream, int(rate * seconds))
     if in_process:
-        return await measure(env.bootstrap, outgoing, rate=rate)
+        return await measure(env.bootstrap, outgoing, rate=rate, topics=topics)
     with tempfile.TemporaryDirectory() as scratch:
         records = Path(scratch) / "records.json"
         records.write_bytes(orjson.dumps([_text(record) for record in outgoing]))
@@ -61,6 +64,8 @@ async def measure_latency(
             str(records),
             "--rate",
             str(rate),
+            "--topics",
+            *topics,
             stdout=asyncio.subprocess.PIPE,
         )
         out, _ = await client.communicate()
@@ -90,7 +95,14 @@ def _encode(stream: CirculationStream, total: int) -> list[Outgoing]:
     return outgoing
 
 
-async def measure(bootstrap: str, outgoing: list[Outgoing], *, rate: float) -> dict[str, Any]:
+async def measure(
+    bootstrap: str,
+    outgoing: list[Outgoing],
+    *,
+    rate: float,
+    topics: tuple[str, str] = (CIRCULATION, HOLDS),
+) -> dict[str, Any]:
+    into, answers = topics
     # The reader's own fetch wait counts in every figure: as short as the service's.
     reader = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -98,8 +110,8 @@ async def measure(bootstrap: str, outgoing: list[Outgoing], *, rate: float) -> d
         fetch_max_wait_ms=KafkaSettings().fetch_max_wait_ms,
     )
     await reader.start()
-    partitions = reader.partitions_for_topic(HOLDS) or set()
-    tps = [TopicPartition(HOLDS, p) for p in sorted(partitions)]
+    partitions = reader.partitions_for_topic(answers) or set()
+    tps = [TopicPartition(answers, p) for p in sorted(partitions)]
     reader.assign(tps)
     await reader.seek_to_end(*tps)
     for tp in tps:
@@ -143,7 +155,7 @@ async def measure(bootstrap: str, outgoing: list[Outgoing], *, rate: float) -> d
             if returned_item is not None:
                 returns += 1
                 pending.setdefault(returned_item, deque()).append(time.perf_counter_ns())
-            futures.append(await producer.send(CIRCULATION, value, key=key))
+            futures.append(await producer.send(into, value, key=key))
         sent_s = time.perf_counter() - started
         await asyncio.gather(*futures)
         sending = False
@@ -176,9 +188,11 @@ def main() -> int:
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--input", type=Path, required=True, help="[key, value, item] as JSON")
     parser.add_argument("--rate", type=float, required=True, help="events/s")
+    parser.add_argument("--topics", nargs=2, default=[CIRCULATION, HOLDS], help="in, answers")
     args = parser.parse_args()
     outgoing = [_bytes(record) for record in orjson.loads(args.input.read_bytes())]
-    figures = asyncio.run(measure(args.bootstrap, outgoing, rate=args.rate))
+    topics = (args.topics[0], args.topics[1])
+    figures = asyncio.run(measure(args.bootstrap, outgoing, rate=args.rate, topics=topics))
     print(orjson.dumps(figures).decode())
     return 0
 

@@ -16,6 +16,7 @@ import consume
 from common import Environment, Mark, RunResult
 from holds_events import CirculationStream
 from holds_latency import measure_latency
+from holds_latency_floor import measure_floor
 from holds_replicas import group_outcome, measure_group, replicas
 from prometheus_client import CollectorRegistry
 
@@ -257,4 +258,15 @@ async def after_the_run(
                 key.replace("latency_", "latency_in_process_"): value
                 for key, value in again.items()
             }
+        # The broker's share: a stand-in that decides nothing, in the same run.
+        latency |= await measure_floor(
+            env,
+            stream,
+            rate=args.latency_rate,
+            seconds=args.latency_seconds,
+            partitions=args.partitions,
+        )
+        latency["latency_p99_ratio_to_floor"] = round(
+            latency["latency_p99_ms"] / latency["latency_floor_p99_ms"], 2
+        )
     return latency
