@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from kulkuri.routing.domain.plan import RoutePlan, SolverStats
-from kulkuri.routing.domain.problem import RoutingProblem, SolveLimits
+from kulkuri.routing.domain.plan import DroppedShipment, RoutePlan, SolverStats
+from kulkuri.routing.domain.problem import RoutingProblem, Shipment, SolveLimits
 from kulkuri.routing.solver import ortools_extract
 from kulkuri.routing.solver.checks import NOT_SERVED, screen, validate
 from kulkuri.routing.solver.interface import Progress, ProgressCallback
@@ -43,8 +43,21 @@ class OrToolsSolver:
         shipments, set_aside = screen(problem)
         if not shipments:
             return idle_plan(problem, set_aside, self.name, time.perf_counter() - started)
-        offset = penalty_of(problem, set_aside)
-        tracker = _Tracker(progress, offset, started)
+        tracker = _Tracker(progress, penalty_of(problem, set_aside), started)
+        try:
+            return self._solve(problem, limits, shipments, set_aside, tracker, started)
+        finally:
+            tracker.watch(None)  # see _Tracker: the model it watches would never be freed
+
+    def _solve(
+        self,
+        problem: RoutingProblem,
+        limits: SolveLimits,
+        shipments: tuple[Shipment, ...],
+        set_aside: tuple[DroppedShipment, ...],
+        tracker: _Tracker,
+        started: float,
+    ) -> RoutePlan:
         choices = layouts(problem, limits)
         best: tuple[OrToolsModel, Any, str] | None = None
         failed: list[str] = []
@@ -68,7 +81,7 @@ class OrToolsSolver:
             engine=self.name,
             strategy=strategy,
             wall_s=time.perf_counter() - started,
-            objective=solution.ObjectiveValue() + offset,
+            objective=solution.ObjectiveValue() + tracker.offset,
             solutions=tracker.improving,
         )
         return _plan(model, solution, set_aside, stats, failed)
@@ -134,12 +147,17 @@ def _plan(
 
 class _Tracker:
     """Counts improving solutions across the searches of one plan and reports each; OR-Tools
-    calls it on every solution of the model it watches."""
+    calls it on every solution of the model it watches.
+
+    The model holds the tracker (its solution callback) in C++, where Python's collector
+    cannot see the reference, and the tracker holds the model: once the plan is read, the
+    solver lets go of the model (``watch(None)``), or every solve would keep its model, some
+    15 MB for a Helmet day, for the life of the process."""
 
     def __init__(self, progress: ProgressCallback | None, offset: int, started: float) -> None:
         self._routing: Any = None
         self._progress = progress
-        self._offset = offset
+        self.offset = offset  # the penalty of the shipments set aside before the search
         self._started = started
         self._best: int | None = None
         self.improving = 0
@@ -151,7 +169,7 @@ class _Tracker:
         self.report(self._routing.CostVar().Value())
 
     def report(self, cost: int) -> None:
-        objective = cost + self._offset
+        objective = cost + self.offset
         if self._best is not None and objective >= self._best:
             return
         self._best = objective

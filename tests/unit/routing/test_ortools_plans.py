@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
+
+from ortools.constraint_solver import pywrapcp
 
 from kulkuri.routing.domain.plan import RoutePlan
 from kulkuri.routing.domain.problem import Mode, RoutingProblem, Shipment, SolveLimits, TimeWindow
@@ -144,3 +147,17 @@ def test_progress_reports_each_improving_solution() -> None:
     assert objectives == sorted(set(objectives), reverse=True)
     assert [s.solutions for s in seen] == list(range(1, len(seen) + 1))
     assert plan.stats is not None and plan.stats.objective == objectives[-1]
+
+
+def test_a_solved_plan_leaves_no_routing_model_behind() -> None:
+    # The model holds its solution callback in C++, out of the collector's sight: were the
+    # callback to keep the model, every plan of a long-running service would stay in memory.
+    def live_models() -> int:
+        gc.collect()
+        return sum(isinstance(o, pywrapcp.RoutingModel) for o in gc.get_objects())
+
+    before = live_models()
+    for _ in range(3):
+        solve(problem(LINE, [out("a", 1), out("b", 2), out("c", 3)]))
+
+    assert live_models() == before
