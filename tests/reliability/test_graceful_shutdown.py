@@ -138,11 +138,16 @@ async def test_a_batch_in_flight_at_sigterm_finishes_and_commits_its_offsets(
     assert status == 0, service.tail()
     assert took < grace, f"took {took:.1f}s"
     assert not service.logged("abandoning"), "the batch had time to finish"
-    assert await keys_handled(database_url, events) == {e.dedupe_key for e in events}
+    held = {e.dedupe_key for e in events[:3]}  # the locked title's: in the batch held
+    handled = await keys_handled(database_url, events)
+    assert held <= handled, "the batch in flight finished"
+    # The hold on another title may have come in a later fetch, which a stopping service
+    # does not take: then it is neither applied nor committed, and a restart applies it.
     committed = await committed_offsets(bootstrap_servers, group, CIRCULATION)
-    assert all(committed.get(at.partition, 0) > at.offset for _, at in sent), (
-        "the finished batch's offsets were committed"
-    )
+    assert all(
+        committed.get(at.partition, 0) > at.offset for e, at in sent if e.dedupe_key in handled
+    ), "the finished batch's offsets were committed"
+    assert await nothing_committed_unapplied(bootstrap_servers, database_url, group, sent) == []
 
 
 async def test_a_batch_waiting_past_the_grace_period_is_abandoned_and_applied_once_after_restart(
