@@ -13,7 +13,8 @@ service's annual statistics and cost sharing for the calendar year.
 Run from the repository root (about an hour for the year on 2 cores)::
 
     .venv/bin/python bench/helmet_year.py [--first-day 2027-01-04] [--days 362]
-        [--speed 43200] [--routing-time-limit 2] [--output bench/results/helmet_year.json]
+        [--speed 43200] [--routing-time-limit 2] [--partitions 8]
+        [--output bench/results/helmet_year.json]
 
 A short run (``--days 4 --output /tmp/x.json``) measures the wall time a day and prints
 the projection for a year.
@@ -35,7 +36,7 @@ from typing import Any
 
 import httpx
 from common import RESULTS_DIR, Environment, bench_environment, machine_summary, write_results
-from helmet_year_outcomes import NETWORK, report_totals, system_outcomes
+from helmet_year_outcomes import NETWORK, flat_figures, report_totals, system_outcomes
 from simulator import through_the_stack
 
 from kulkuri.outcomes.report import flat_report
@@ -154,6 +155,7 @@ async def measured(args: argparse.Namespace) -> dict[str, Any]:
         "run": args.run,
         "speed": args.speed,
         "routing_time_limit_s": args.routing_time_limit,
+        "partitions": args.partitions,
         "wall_s": round(wall, 1),
         "simulation_wall_s": summary.wall_s,
         "seeding_wall_s": summary.seeding_wall_s,
@@ -177,12 +179,7 @@ async def measured(args: argparse.Namespace) -> dict[str, Any]:
         "rss_peak_mb": peak,
         "mem_available_end_mb": _mem_available_mb(),
     }
-    for key, value in figures.items():
-        if isinstance(value, dict):
-            result |= {f"{key}_{k}": v for k, v in value.items()}
-        else:
-            result[key] = value
-    result |= reports
+    result |= flat_figures(figures) | reports
     result["sim_events_by_kind"] = ", ".join(f"{k} {v}" for k, v in summary.events.items())
     if walls:
         per_day = sum(walls) / len(walls)
@@ -210,6 +207,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=362, help="calendar days (default: 2027)")
     parser.add_argument("--speed", type=float, default=43200.0, help="simulated s per wall s")
     parser.add_argument("--routing-time-limit", type=float, default=2.0, help="s per plan")
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=8,
+        help="partitions of each topic (Tansu's memory store slows as a partition grows)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--run", default="", help="names the run's ids (default: start time)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON results")
@@ -221,8 +224,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--offline-wall-s", type=float, default=0.0, help="its wall time")
     args = parser.parse_args(argv)
-    if args.days < 1 or args.speed <= 0 or args.routing_time_limit <= 0:
-        parser.error("--days, --speed and --routing-time-limit must be positive")
+    if args.days < 1 or args.speed <= 0 or args.routing_time_limit <= 0 or args.partitions < 1:
+        parser.error("--days, --speed, --routing-time-limit and --partitions must be positive")
     args.run = args.run or datetime.now().strftime("%Y%m%d%H%M%S")
     return args
 
@@ -233,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_offline(args.output, args.add_offline, args.offline_wall_s)
         return 0
     tune_gc_for_batches()  # as in the services' process
+    # Every KafkaSettings of the run (services, simulator) creates its topics this wide.
+    os.environ["KAFKA_DEFAULT_PARTITIONS"] = str(args.partitions)
     started = machine_summary()["date"]
     summary = asyncio.run(measured(args))
     summary |= machine_summary()

@@ -20,6 +20,7 @@ from kulkuri.reports.config import ReportsSettings
 from kulkuri.reports.domain import Period
 from kulkuri.reports.service_layer import annual_report, cost_sharing_report
 from kulkuri.simulator.core.config import HELSINKI
+from kulkuri.transport.domain.transfer import RECEIVED_WHERE_IT_STOOD
 
 FILLED = ("ready", "collected", "filled")
 NETWORK = "Helmet"
@@ -36,6 +37,17 @@ def _percentile(values: Sequence[float], share: float) -> float | None:
 def _weekdays_between(a: date, b: date) -> int:
     """Monday-Friday days in (a, b]: service days from placing to the shelf."""
     return sum(1 for n in range(1, (b - a).days + 1) if (a + timedelta(days=n)).weekday() < 5)
+
+
+# Transfers sent back to the library they had not left (a hold cancelled while its copy
+# stood at its owner, say): received there by a staff scan, or still waiting for one.
+STAYED_PUT_SQL = """
+    SELECT count(*) FILTER (
+               WHERE history @> jsonb_build_array(jsonb_build_object('detail', $1::text))
+           ) AS received,
+           count(*) FILTER (WHERE location = to_library
+                              AND status IN ('requested', 'pulled', 'packed')) AS open
+      FROM transport.transfers"""
 
 
 def _first(history: Any, statuses: Sequence[str]) -> datetime | None:
@@ -66,6 +78,7 @@ async def system_outcomes(db_url: str, run: str, first_day: date, ends: datetime
             ends.date(),
         )
         replans = await conn.fetchval("SELECT count(*) FROM routing.plans WHERE version > 1")
+        stood = await conn.fetchrow(STAYED_PUT_SQL, RECEIVED_WHERE_IT_STOOD)
     finally:
         await conn.close()
 
@@ -146,7 +159,20 @@ async def system_outcomes(db_url: str, run: str, first_day: date, ends: datetime
         "crates": len(crates),
         "crates_driven": len(crates_driven),
         "crates_per_van_run": per(len(crates_driven), van_runs, 2),
+        "transfers_received_where_they_stood": stood["received"],
+        "transfers_staying_put_at_the_end": stood["open"],
     }
+
+
+def flat_figures(figures: dict[str, Any]) -> dict[str, Any]:
+    """``system_outcomes``' figures, breakdowns as flat keys (``holds_by_final_status_...``)."""
+    flat: dict[str, Any] = {}
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            flat |= {f"{key}_{k}": v for k, v in value.items()}
+        else:
+            flat[key] = value
+    return flat
 
 
 async def report_totals(db_url: str, year: int) -> dict[str, Any]:
