@@ -232,6 +232,17 @@ class LocalBroker:
     ) -> None:
         self.stop()
 
+    def restart(self) -> Self:
+        """Stop and start again on the same port, where connected clients will look for it.
+        A broker on the memory store comes back empty."""
+        port = self.port
+        self.stop()
+        requested, self._requested_port = self._requested_port, port
+        try:
+            return self.start()
+        finally:
+            self._requested_port = requested
+
     def _spawn(self, binary: Path, port: int) -> None:
         url = f"tcp://{_HOST}:{port}"
         command = [str(binary), "broker", "--listener-url", url]
@@ -319,8 +330,12 @@ def _free_port() -> int:
 
 
 def _ensure_port_free(port: int) -> None:
-    """Fail clearly on a taken port, before a probe could talk to the wrong broker."""
+    """Fail clearly on a taken port, before a probe could talk to the wrong broker.
+
+    Tansu binds with ``SO_REUSEADDR``, so the check does too: a broker restarted on its port
+    must not be refused while the old one's closed connections sit in TIME_WAIT."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((_HOST, port))
         except OSError as exc:

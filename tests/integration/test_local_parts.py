@@ -136,6 +136,18 @@ def test_a_broker_refuses_a_port_that_is_taken() -> None:
     assert not _port_accepts("127.0.0.1", port)
 
 
+def test_a_broker_starts_again_on_its_port_while_old_connections_sit_in_time_wait() -> None:
+    with LocalBroker() as broker:
+        port = broker.port
+        held = socket.create_connection(("127.0.0.1", port))  # the broker closes it first
+        try:
+            broker.restart()
+            assert broker.port == port
+            assert _port_accepts("127.0.0.1", port)
+        finally:
+            held.close()
+
+
 # -- PostgreSQL ---------------------------------------------------------------------------
 
 
