@@ -159,6 +159,7 @@ async def profiled(label: str, run: Awaitable[RunResult], stats_path: Path) -> R
 class Environment:
     bootstrap: str
     db_url: str
+    broker: LocalBroker | None = None  # the private broker, where the run started one
 
 
 @asynccontextmanager
@@ -175,7 +176,7 @@ async def bench_environment(name: str) -> AsyncIterator[Environment]:
     gc.callbacks.append(GC_TIMER)
     try:
         await ensure_database(server_url, db_name)
-        yield Environment(broker.bootstrap_servers, with_database(server_url, db_name))
+        yield Environment(broker.bootstrap_servers, with_database(server_url, db_name), broker)
     finally:
         gc.callbacks.remove(GC_TIMER)
         await asyncio.to_thread(broker.stop)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from broker_swap import BrokerSwap
 from common import RESULTS_DIR, Environment, bench_environment, machine_summary, write_results
 from helmet_year_outcomes import NETWORK, flat_figures, report_totals, system_outcomes
 from simulator import through_the_stack
@@ -45,6 +46,7 @@ from kulkuri.shared.runtime import tune_gc_for_batches
 from kulkuri.shared.settings import KafkaSettings
 from kulkuri.simulator import SimulationConfig, SimulationSummary, SystemConnection, run_simulation
 from kulkuri.simulator.core.config import HELSINKI
+from kulkuri.transport.lanes.process import LaneWorkerProcess
 
 DEFAULT_OUTPUT = RESULTS_DIR / "helmet_year.json"
 
@@ -103,7 +105,7 @@ class DayClock:
 
 
 async def year_through_the_stack(
-    env: Environment, args: argparse.Namespace, clock: DayClock
+    env: Environment, args: argparse.Namespace, clock: DayClock, swap: BrokerSwap | None
 ) -> SimulationSummary:
     config = SimulationConfig(
         network=NETWORK,
@@ -116,10 +118,16 @@ async def year_through_the_stack(
 
     async def year(base: str, authority: TokenAuthority, kafka: KafkaSettings) -> SimulationSummary:
         async with httpx.AsyncClient(base_url=base, timeout=60.0) as client:
-            system = SystemConnection(env.bootstrap, client, authority, kafka)
+            system = SystemConnection(env.bootstrap, client, authority, kafka, at_cut_off=swap)
             return await run_simulation(config, system, progress=clock)
 
-    return await through_the_stack(env, NETWORK, year, routing_time_limit_s=args.routing_time_limit)
+    return await through_the_stack(
+        env,
+        NETWORK,
+        year,
+        routing_time_limit_s=args.routing_time_limit,
+        lanes=swap.lanes if swap is not None else None,
+    )
 
 
 async def measured(args: argparse.Namespace) -> dict[str, Any]:
@@ -127,7 +135,11 @@ async def measured(args: argparse.Namespace) -> dict[str, Any]:
     async with bench_environment("helmet_year") as env:
         began = time.perf_counter()
         load_start = _load_avg()
-        summary = await year_through_the_stack(env, args, clock)
+        swap = None
+        if args.fresh_broker_every and env.broker is not None:
+            lanes = LaneWorkerProcess(env.bootstrap)
+            swap = BrokerSwap(env.broker, env.db_url, lanes, args.fresh_broker_every)
+        summary = await year_through_the_stack(env, args, clock, swap)
         wall = time.perf_counter() - began
         load_end = _load_avg()
         rss, peak = _rss_mb()
@@ -156,6 +168,9 @@ async def measured(args: argparse.Namespace) -> dict[str, Any]:
         "speed": args.speed,
         "routing_time_limit_s": args.routing_time_limit,
         "partitions": args.partitions,
+        "fresh_broker_every_cut_offs": args.fresh_broker_every,
+        "fresh_brokers": len(swap.swaps) if swap is not None else 0,
+        "fresh_broker_wall_s_max": max(swap.swaps, default=0.0) if swap is not None else 0.0,
         "wall_s": round(wall, 1),
         "simulation_wall_s": summary.wall_s,
         "seeding_wall_s": summary.seeding_wall_s,
@@ -212,6 +227,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         type=int,
         default=8,
         help="partitions of each topic (Tansu's memory store slows as a partition grows)",
+    )
+    parser.add_argument(
+        "--fresh-broker-every",
+        type=int,
+        default=30,
+        metavar="CUT_OFFS",
+        help="restart the broker empty at every so many quiet cut-offs (0: never); see"
+        " bench/broker_swap.py",
     )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--run", default="", help="names the run's ids (default: start time)")

@@ -155,10 +155,12 @@ async def through_the_stack(
     job: SystemJob[T],
     *,
     routing_time_limit_s: float | None = None,
+    lanes: LaneWorkerProcess | None = None,
 ) -> T:
     """The holds, transport and routing services, the lane worker and the HTTP API in one
     process, as ``kulkuri up`` runs them, on ``env``'s broker and database, until ``job``
-    (given the API's base URL, the token authority and the Kafka settings) is done."""
+    (given the API's base URL, the token authority and the Kafka settings) is done.
+    ``lanes``: the lane worker to run (default: one on ``env``'s broker)."""
     kafka = KafkaSettings(bootstrap_servers=env.bootstrap)
     config = HoldsConfig(kafka=kafka)
     config.database.url = env.db_url
@@ -185,7 +187,7 @@ async def through_the_stack(
     routing = build_routing(
         routing_config, database_url=db, bootstrap_servers=broker, metrics=metrics
     )
-    lanes = LaneWorkerProcess(env.bootstrap)
+    lanes = lanes or LaneWorkerProcess(env.bootstrap)
     await asyncio.to_thread(lanes.start)
     outcome: list[T] = []
     base = f"http://{config.http.host}:{config.http.port}"

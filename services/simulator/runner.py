@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -59,6 +59,10 @@ class SystemConnection:
     names: SystemNames = field(default_factory=SystemNames)
     plan_timeout_s: float = 120.0
     settle_timeout_s: float = 60.0
+    # Called at each cut-off once the system has caught up; True when it replaced the broker
+    # with an empty one on the same address (long benchmark runs do, for want of retention
+    # on the local broker), so the run forgets the offsets it knew.
+    at_cut_off: Callable[[date], Awaitable[bool]] | None = None
 
 
 async def run_simulation(
@@ -174,6 +178,9 @@ class _Run:
         self.tell(f"{task.day}: cut-off; waiting for the system, then for the day's plan")
         await self.producer.flush()
         await self._settle(self.system.settle_timeout_s)
+        if self.system.at_cut_off is not None and await self.system.at_cut_off(task.day):
+            self.producer.forget_offsets()
+            await self.feed.rewind()
         asked = datetime.now(UTC)
         lanes = LaneSettings(app_id=self.system.names.lanes_app_id)
         await send_commands(

@@ -83,6 +83,12 @@ class DecisionFeed:
                 await self._task
         await self._consumer.stop()
 
+    async def rewind(self) -> None:
+        """Read from the start again: the broker was replaced by an empty one on the same
+        address, so the old positions lie past every partition's end."""
+        self.seen.clear()
+        await self._consumer.seek_to_beginning(*self._consumer.assignment())
+
     def check(self) -> None:
         """Raise what stopped the reader, if it stopped: the run must not wait on a dead feed."""
         if self._task is not None and self._task.done() and not self._task.cancelled():

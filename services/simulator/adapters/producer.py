@@ -53,6 +53,10 @@ class CirculationProducer:
             )
             self.sent += 1
 
+    def forget_offsets(self) -> None:
+        """The broker was replaced by an empty one: what was written is no longer there."""
+        self.last_offsets.clear()
+
     async def flush(self) -> None:
         pending, self._pending = self._pending, []
         for metadata in await asyncio.gather(*pending):
