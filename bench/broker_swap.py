@@ -26,6 +26,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from kulkuri.shared.db.outbox import OutboxStore
 from kulkuri.shared.local.broker import LocalBroker
 from kulkuri.transport.lanes.process import LaneWorkerProcess
 
@@ -37,7 +38,7 @@ QUIET_TIMEOUT_S = 120.0
 class BrokerSwap:
     broker: LocalBroker
     db_url: str
-    lanes: LaneWorkerProcess | None
+    lanes: LaneWorkerProcess
     every: int
     cut_offs: int = 0
     swaps: list[float] = field(default_factory=list)  # wall seconds each took
@@ -52,13 +53,10 @@ class BrokerSwap:
             print(f"  {day}: not quiet within {QUIET_TIMEOUT_S:g} s; the broker stays")
             return False
         topics, changelogs = await _snapshot(self.broker.bootstrap_servers)
-        lanes = self.lanes
-        if lanes is not None:
-            await asyncio.to_thread(lanes.stop)
+        await asyncio.to_thread(self.lanes.stop)
         await asyncio.to_thread(self.broker.restart)
         await _restore(self.broker.bootstrap_servers, topics, changelogs)
-        if lanes is not None:
-            await asyncio.to_thread(lanes.start)
+        await asyncio.to_thread(self.lanes.start)
         self.swaps.append(round(time.monotonic() - began, 1))
         kept = sum(len(records) for records in changelogs.values())
         print(f"  {day}: fresh broker in {self.swaps[-1]} s ({kept} table records kept)")
@@ -80,13 +78,7 @@ async def _unpublished(db_url: str) -> int:
         schemas = await conn.fetch(
             "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox'"
         )
-        total = 0
-        for row in schemas:
-            schema = row["table_schema"]
-            total += await conn.fetchval(
-                f'SELECT count(*) FROM "{schema}".outbox WHERE published_at IS NULL'
-            )
-        return total
+        return sum([(await OutboxStore(row[0]).backlog(conn)).count for row in schemas])
     finally:
         await conn.close()
 
@@ -130,14 +122,14 @@ async def _snapshot(
             if t.endswith("-changelog")
             for p in range(topics[t])
         ]
-        changelogs = {tp: await _compacted(reader, tp) for tp in logs}
+        ends = await reader.end_offsets(logs) if logs else {}
+        changelogs = {tp: await _compacted(reader, tp, ends[tp]) for tp in logs}
         return topics, changelogs
     finally:
         await reader.stop()
 
 
-async def _compacted(reader: AIOKafkaConsumer, tp: TopicPartition) -> list[Record]:
-    end = (await reader.end_offsets([tp]))[tp]
+async def _compacted(reader: AIOKafkaConsumer, tp: TopicPartition, end: int) -> list[Record]:
     reader.assign([tp])
     await reader.seek_to_beginning(tp)
     latest: dict[bytes | None, bytes | None] = {}
